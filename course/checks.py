@@ -1,0 +1,273 @@
+"""``course check``: validate lessons, items, keys and data, then grade a blank and a perfect class.
+
+Each check adds :class:`Finding` rows; the check passes when no finding is
+an error. The execution checks build a throw-away course, release it, run
+each released notebook top to bottom as a student would (no answers given),
+and autograde a blank and a perfect student with the real nbgrader pipeline:
+the blank one must score 0 and the perfect one full marks on every
+autograded item.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .build import build_notebook, cell_items
+from .items.spec import SpecError, find_start_call
+from .keys import KeyFileError, check_key_against_spec, load_key
+from .lessons import Lesson, LessonError, find_lessons, project_root
+
+__all__ = ["CheckReport", "Finding", "run_checks"]
+
+Progress = Callable[[str, int, int], None]
+
+CLAIM_IDS = {f"C{i}" for i in range(1, 42)}
+CONTRACT = {"min_items": 8, "max_items": 12, "min_kinds": 4}
+
+
+@dataclass
+class Finding:
+    """One result of a check."""
+
+    area: str
+    message: str
+    error: bool = True
+
+
+@dataclass
+class CheckReport:
+    """All findings of ``course check``."""
+
+    findings: list[Finding] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+    def error(self, area: str, message: str) -> None:
+        """Record an error."""
+        self.findings.append(Finding(area, message, True))
+
+    def warn(self, area: str, message: str) -> None:
+        """Record a warning (does not fail the check)."""
+        self.findings.append(Finding(area, message, False))
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return not any(f.error for f in self.findings)
+
+
+def known_source_ids(root: Path) -> set[str]:
+    """Return the source ids the course may cite (from the sources table when present)."""
+    table = root / "datasets" / "sources.csv"
+    if table.exists():
+        import pandas as pd
+
+        return set(pd.read_csv(table)["source_id"].astype(str))
+    return {f"S{i}" for i in range(1, 115)} - {"S77"}
+
+
+def check_lesson(lesson: Lesson, keys_dir: Path, sources: set[str], report: CheckReport) -> None:
+    """Check one lesson against its key and the module contract."""
+    area = lesson.id
+    try:
+        nb = build_notebook(lesson)
+    except (SpecError, ValueError) as exc:
+        report.error(area, f"the lesson does not build: {exc}")
+        return
+    starts = [find_start_call(c.source) for c in nb.cells if c.cell_type == "code"]
+    starts = [s for s in starts if s]
+    if starts != [lesson.id]:
+        report.error(area, f'the setup cell must call start("{lesson.id}") once (found {starts})')
+    specs = {}
+    for cell in nb.cells:
+        for spec in cell_items(cell):
+            if spec.id in specs:
+                report.error(area, f"item id {spec.id} is used twice")
+            specs[spec.id] = spec
+    graded = {k: s for k, s in specs.items() if s.graded}
+    grade_points = {
+        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"].get("points", 0))
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    written = {
+        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+        for c in nb.cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
+    }
+    try:
+        key = load_key(keys_dir / f"{lesson.id}.yaml")
+    except FileNotFoundError:
+        report.error(area, f"no key file {lesson.id}.yaml in {keys_dir}")
+        return
+    except KeyFileError as exc:
+        report.error(area, str(exc))
+        return
+    for item_id, spec in graded.items():
+        if item_id not in key.items:
+            report.error(area, f"item {item_id} has no key")
+            continue
+        for problem in check_key_against_spec(spec, key.items[item_id]):
+            report.error(area, problem)
+        if grade_points.get(item_id) != spec.points:
+            report.error(
+                area,
+                f"{item_id}: grade cell points {grade_points.get(item_id)} ≠ item points "
+                f"{spec.points}",
+            )
+    for item_id in sorted(set(key.items) - set(graded)):
+        report.error(area, f"key {item_id} has no graded item in the lesson")
+    for item_id in sorted(set(written) - set(key.written)):
+        report.error(area, f"written answer {item_id} has no rubric in the key")
+    for item_id in sorted(set(key.written) - set(written)):
+        report.error(area, f"rubric {item_id} has no written answer in the lesson")
+    cited = set()
+    for item in key.items.values():
+        cited |= item.citations()
+    for w in key.written.values():
+        cited |= {
+            f"{m.group(1)}{int(m.group(2))}"
+            for m in re.finditer(r"\b([CS])(\d{1,3})\b", w.explanation)
+        }
+    for ref in sorted(cited):
+        if ref.startswith("C") and ref not in CLAIM_IDS:
+            report.error(area, f"the key cites {ref}, which is not a fact-sheet claim")
+        if ref.startswith("S") and ref not in sources:
+            report.error(area, f"the key cites {ref}, which is not in the sources list")
+    kinds = {s.kind for s in graded.values()}
+    n = len(graded)
+    if not CONTRACT["min_items"] <= n <= CONTRACT["max_items"]:
+        report.error(area, f"{n} autograded items; the module contract asks for 8–12")
+    if len(kinds) < CONTRACT["min_kinds"]:
+        report.error(area, f"{len(kinds)} item types; the module contract asks for at least 4")
+    if "computed" not in kinds:
+        report.error(area, "no pandas exercise (ComputedAnswer) scored from data")
+    if not written:
+        report.error(area, "no manually graded written answer")
+    if not lesson.key_points or not lesson.next_checks:
+        report.error(area, "the footer needs key points and what to check next")
+    report.passed.append(
+        f"{area}: {n} autograded items over {len(kinds)} types, {len(written)} written"
+    )
+
+
+def check_data(root: Path, report: CheckReport) -> None:
+    """Check the shipped essay and the claims table."""
+    from . import data
+
+    try:
+        paragraphs = data.essay_paragraphs()
+        if list(paragraphs["paragraph"]) != list(range(1, 11)):
+            report.error("data", "the essay must have paragraphs ¶1–¶10")
+        claims = data.claims()
+        ids = list(claims["claim_id"])
+        if ids != [f"C{i}" for i in range(1, 42)]:
+            report.error("data", "claims must list C1–C41 in order")
+        if any("verdict" in c.lower() for c in claims.columns):
+            report.error("data", "the claims table must not carry verdicts (they are answers)")
+        report.passed.append("data: essay ¶1–¶10 and claims C1–C41")
+    except Exception as exc:
+        report.error("data", f"the datasets could not be loaded: {exc}")
+
+
+def check_execution(
+    lessons: list[Lesson], keys_dir: Path, report: CheckReport, progress=None
+) -> None:
+    """Release every module in a temporary course and grade a blank and a perfect student."""
+    from nbclient import NotebookClient
+
+    from .coursefolder import init_course
+    from .gradebatch import GradeReport, autograde_modules
+    from .release import ReleaseError, release_modules
+    from .simulate import SimStudent, submit_student
+
+    ids = [lesson.id for lesson in lessons]
+    with tempfile.TemporaryDirectory(prefix="course-check-") as tmp:
+        course = Path(tmp) / "course"
+        init_course(course, modules=ids, keys_dir=keys_dir)
+        try:
+            release_modules(course, ids)
+        except ReleaseError as exc:
+            report.error("release", str(exc))
+            return
+        report.passed.append("release: no key material in any released file")
+        for i, module in enumerate(ids):
+            if progress:
+                progress(f"Running released {module} top to bottom", i, len(ids))
+            work = Path(tmp) / "student" / module
+            work.mkdir(parents=True)
+            nb = nbformat.read(course / "release" / module / f"{module}.ipynb", as_version=4)
+            try:
+                NotebookClient(
+                    nb, timeout=120, resources={"metadata": {"path": str(work)}}
+                ).execute()
+            except Exception as exc:
+                report.error(module, f"the released notebook does not run blank: {str(exc)[:500]}")
+            else:
+                report.passed.append(f"{module}: released notebook runs top to bottom, blank")
+        keys = {m: load_key(course / "autograde" / "keys" / f"{m}.yaml") for m in ids}
+        for module in ids:
+            for student in (
+                SimStudent("check-blank", "blank", 0),
+                SimStudent("check-perfect", "perfect", 1),
+            ):
+                submit_student(course, module, student, keys[module])
+        grade = GradeReport()
+        autograde_modules(course, ids, grade, force=True, progress=progress)
+        import json
+
+        for module in ids:
+            for student, expect_full in (("check-blank", False), ("check-perfect", True)):
+                path = course / "grading" / "results" / student / module / f"{module}.json"
+                if not path.exists():
+                    report.error(
+                        module, f"{student} was not autograded: {grade.problems.get(student)}"
+                    )
+                    continue
+                items = json.loads(path.read_text(encoding="utf-8"))["items"]
+                got = sum(i["score"] for i in items)
+                full = sum(i["max_score"] for i in items)
+                want = full if expect_full else 0.0
+                if abs(got - want) > 1e-6:
+                    wrong = [
+                        i["item_id"] for i in items if (i["score"] != i["max_score"]) == expect_full
+                    ]
+                    report.error(
+                        module, f"{student} scored {got:g}/{full:g}, expected {want:g} ({wrong})"
+                    )
+                else:
+                    report.passed.append(f"{module}: {student} scored {got:g}/{full:g} as expected")
+
+
+def run_checks(
+    lessons_dir: str | Path | None = None,
+    keys_dir: str | Path | None = None,
+    *,
+    modules: list[str] | None = None,
+    execute: bool = True,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Run every check and return the report."""
+    report = CheckReport()
+    try:
+        root = project_root()
+    except LessonError:
+        root = Path(lessons_dir).parent if lessons_dir else Path.cwd()
+    keys = Path(keys_dir) if keys_dir else root / "autograde" / "keys"
+    try:
+        lessons = find_lessons(lessons_dir, modules)
+    except LessonError as exc:
+        report.error("lessons", str(exc))
+        return report
+    sources = known_source_ids(root)
+    for lesson in lessons:
+        check_lesson(lesson, keys, sources, report)
+    check_data(root, report)
+    if execute and report.ok:
+        check_execution(lessons, keys, report, progress)
+    return report

@@ -1,0 +1,26 @@
+"""The ``course`` command: a Typer root that composes one module per command."""
+
+from __future__ import annotations
+
+import typer
+
+from . import check_cmd, demo_cmd, grade_cmd, init_cmd, list_cmd, release_cmd
+
+app = typer.Typer(
+    name="course",
+    help="Claims & Evidence: build, release and grade the course with nbgrader.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("list")(list_cmd.list_modules)
+app.command("init")(init_cmd.init)
+app.command("release")(release_cmd.release)
+app.command("grade")(grade_cmd.grade)
+app.command("check")(check_cmd.check)
+app.command("demo")(demo_cmd.demo)
+
+
+def main() -> None:
+    """Run the ``course`` command line."""
+    app()

@@ -1,0 +1,55 @@
+"""``course init DIR``: a standard nbgrader course folder built from the lessons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..coursefolder import CourseFolderError, init_course
+from ..lessons import LessonError
+from ._ui import console, fail
+
+
+def init(
+    course_dir: Annotated[Path, typer.Argument(help="Folder to create (or update).")],
+    modules: Annotated[
+        list[str] | None, typer.Argument(help="Modules to include (default: all).")
+    ] = None,
+    course_id: Annotated[str, typer.Option(help="nbgrader course id.")] = "claims-and-evidence",
+    db_url: Annotated[
+        str | None,
+        typer.Option(help="Gradebook URL (default: SQLite in the folder, 120 s busy timeout)."),
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option(help="Folder of answer keys (default: the repository's).")
+    ] = None,
+    lessons: Annotated[Path | None, typer.Option(help="Folder of lesson files.")] = None,
+    show_explanations: Annotated[
+        bool, typer.Option(help="Let feedback show correct answers and explanations.")
+    ] = False,
+    timeout: Annotated[int, typer.Option(help="Seconds one cell may run when grading.")] = 30,
+    overwrite_config: Annotated[
+        bool, typer.Option(help="Rewrite an existing nbgrader_config.py.")
+    ] = False,
+) -> None:
+    """Create a standard nbgrader course folder with the course's grading steps."""
+    try:
+        built = init_course(
+            course_dir,
+            modules=modules,
+            lessons_dir=lessons,
+            keys_dir=keys,
+            course_id=course_id,
+            db_url=db_url,
+            show_explanations=show_explanations,
+            timeout=timeout,
+            overwrite_config=overwrite_config,
+        )
+    except (LessonError, CourseFolderError) as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"Course folder ready: [bold]{course_dir}[/]")
+    for lesson in built:
+        console.print(f"  source/{lesson.id}/{lesson.id}.ipynb")
+    console.print(f"Next: [bold]course release {course_dir}[/]")

@@ -1,0 +1,251 @@
+"""Score answers against keys: pure functions, no files, no kernel.
+
+``score_item(spec, key, record)`` turns one saved answer record into a
+:class:`Result`. Partial credit is clamped to ``0..points``. Anything that
+cannot be read as an answer to this item scores 0, with a message that says
+why; nothing here raises on bad student data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from ..items.spec import ItemSpec
+from ..keys import ItemKey
+
+__all__ = ["Result", "describe_answer", "describe_key", "score_item", "unanswered"]
+
+
+@dataclass
+class Result:
+    """The outcome of scoring one item."""
+
+    item_id: str
+    kind: str
+    points: float
+    max_points: float
+    #: correct, partial, incorrect, unanswered or unreadable
+    verdict: str
+    answer: Any = None
+    answer_text: str = "(no answer saved)"
+    correct_text: str = ""
+    explanation: str = ""
+    details: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def as_row(self) -> dict[str, Any]:
+        """Return the result as a flat row for the per-item CSV."""
+        return {
+            "item_id": self.item_id,
+            "kind": self.kind,
+            "score": self.points,
+            "max_score": self.max_points,
+            "verdict": self.verdict,
+            "answer": self.answer_text,
+            "problems": "; ".join(self.problems),
+        }
+
+
+def _ids(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _label(spec: ItemSpec, option_id: str) -> str:
+    text = spec.options.get(option_id, option_id)
+    return f"{option_id}) {text}" if spec.kind != "phrase_selection" else f"“{text}”"
+
+
+def describe_answer(spec: ItemSpec, value: Any) -> str:
+    """Return a plain-text description of a saved value for this item."""
+    if value is None:
+        return "(no answer saved)"
+    if spec.kind == "single_choice" and isinstance(value, str):
+        return _label(spec, value)
+    if spec.kind in {"multiple_choice", "phrase_selection"} and isinstance(value, list):
+        return "; ".join(_label(spec, v) for v in value if isinstance(v, str)) or "(none selected)"
+    if spec.kind == "ordering" and isinstance(value, list):
+        return " → ".join(spec.options.get(v, str(v)) for v in value)
+    if spec.kind == "classification" and isinstance(value, Mapping):
+        parts = []
+        for sid, text in spec.statements.items():
+            cat = value.get(sid)
+            parts.append(f"{text} → {spec.categories.get(cat, '(not classified)')}")
+        return "; ".join(parts)
+    if spec.kind in {"numeric", "computed"} and isinstance(value, int | float):
+        return f"{value:g} {spec.unit}".strip()
+    if spec.kind == "forecast" and isinstance(value, Mapping):
+        return f"{value.get('probability')}%: {value.get('reason', '')}"
+    return repr(value)
+
+
+def describe_key(spec: ItemSpec, key: ItemKey) -> str:
+    """Return the correct answer as plain text (grader-side only)."""
+    if spec.kind in {"numeric", "computed"} and key.value is not None:
+        text = f"{key.value:g} {spec.unit}".strip()
+        if key.tolerance:
+            text += f" (± {key.tolerance:g})"
+        for alt in key.accept:
+            text += f"; also accepted: {alt['value']:g}"
+            if alt.get("note"):
+                text += f" ({alt['note']})"
+        return text
+    if spec.kind == "single_choice":
+        return " or ".join(_label(spec, a) for a in _ids(key.answer))
+    if spec.kind == "classification" and isinstance(key.answer, Mapping):
+        parts = []
+        for sid, text in spec.statements.items():
+            cats = _ids(key.answer.get(sid))
+            parts.append(f"{text} → {' or '.join(spec.categories.get(c, c) for c in cats)}")
+        return "; ".join(parts)
+    return describe_answer(spec, key.answer)
+
+
+def unanswered(spec: ItemSpec, key: ItemKey | None = None, *, problem: str | None = None) -> Result:
+    """Return the zero result for an item with no usable answer."""
+    return Result(
+        item_id=spec.id,
+        kind=spec.kind,
+        points=0.0,
+        max_points=spec.points,
+        verdict="unreadable" if problem else "unanswered",
+        correct_text=describe_key(spec, key) if key else "",
+        explanation=key.explanation if key else "",
+        problems=[problem] if problem else [],
+    )
+
+
+def _fraction_selection(chosen: list[str], correct: set[str]) -> tuple[float, list[str]]:
+    """Hits minus false picks, over the number of correct options (over-selection costs)."""
+    hits = len(set(chosen) & correct)
+    false = len(set(chosen) - correct)
+    details = [f"{hits} of {len(correct)} correct choices selected"]
+    if false:
+        details.append(f"{false} incorrect choice(s) selected, each cancelling one correct one")
+    return (hits - false) / len(correct), details
+
+
+def _score_value(spec: ItemSpec, key: ItemKey, value: Any) -> tuple[float, list[str], list[str]]:
+    """Return (fraction of full credit, details, problems) for a well-typed value."""
+    kind = spec.kind
+    opts = set(spec.options)
+    if key.completion:
+        return 1.0, ["completion credit for a saved answer"], []
+    if kind == "single_choice":
+        if not isinstance(value, str):
+            return 0.0, [], ["the saved answer is not a single option id"]
+        if value not in opts:
+            return 0.0, [], [f"the saved option {value!r} is not one of this item's options"]
+        ok = value in _ids(key.answer)
+        return (1.0 if ok else 0.0), [], []
+    if kind in {"multiple_choice", "phrase_selection"}:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return 0.0, [], ["the saved answer is not a list of option ids"]
+        unknown = sorted(set(value) - opts)
+        problems = [f"unknown option id(s) ignored: {', '.join(unknown)}"] if unknown else []
+        chosen = [v for v in dict.fromkeys(value) if v in opts]
+        fraction, details = _fraction_selection(chosen, set(_ids(key.answer)))
+        return fraction, details, problems
+    if kind == "ordering":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return 0.0, [], ["the saved order is not a list of entry ids"]
+        if sorted(value) != sorted(opts):
+            return 0.0, [], ["the saved order does not list each entry exactly once"]
+        target = _ids(key.answer)
+        pos = {v: i for i, v in enumerate(value)}
+        pairs = list(combinations(target, 2))
+        right = sum(1 for a, b in pairs if pos[a] < pos[b])
+        return right / len(pairs), [f"{right} of {len(pairs)} pairs in the right order"], []
+    if kind == "classification":
+        if not isinstance(value, Mapping):
+            return 0.0, [], ["the saved answer is not a statement → category mapping"]
+        answer = key.answer if isinstance(key.answer, Mapping) else {}
+        right = 0
+        problems = []
+        for stmt in spec.statements:
+            cat = value.get(stmt)
+            if cat is not None and cat not in spec.categories:
+                problems.append(f"unknown category {cat!r} for statement {stmt}")
+                continue
+            if cat is not None and cat in _ids(answer.get(stmt)):
+                right += 1
+        unknown = sorted(set(value) - set(spec.statements))
+        if unknown:
+            problems.append(f"unknown statement id(s) ignored: {', '.join(unknown)}")
+        total = len(spec.statements)
+        return right / total, [f"{right} of {total} statements classified correctly"], problems
+    if kind in {"numeric", "computed"}:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            return 0.0, [], ["the saved answer is not a finite number"]
+        if key.value is None:
+            return 0.0, [], ["the key has no value"]
+        targets = [(key.value, key.tolerance, "")] + [
+            (a["value"], a["tolerance"], a["note"]) for a in key.accept
+        ]
+        for target, tol, note in targets:
+            if abs(float(value) - target) <= tol + 1e-9 * max(1.0, abs(target)):
+                return 1.0, [f"accepted: {note}"] if note else [], []
+        return 0.0, [], []
+    return 0.0, [], [f"items of kind {kind!r} are not autograded"]
+
+
+def score_item(spec: ItemSpec, key: ItemKey | None, record: Mapping[str, Any] | None) -> Result:
+    """Score one saved answer record against the key.
+
+    Parameters
+    ----------
+    spec : ItemSpec
+        What the item asked (from the trusted source notebook).
+    key : ItemKey or None
+        The key; a missing key scores 0 (fail closed).
+    record : mapping or None
+        The answer record from the answers file, or None if there is none.
+
+    Returns
+    -------
+    Result
+        Points clamped to ``0..spec.points``.
+    """
+    if key is None:
+        return unanswered(spec, None, problem="no answer key for this item; ask the instructor")
+    if record is None:
+        return unanswered(spec, key)
+    if record.get("kind") not in (spec.kind, None):
+        return unanswered(
+            spec,
+            key,
+            problem=f"the saved answer is a {record.get('kind')} answer, not {spec.kind}",
+        )
+    value = record.get("value")
+    if value is None:
+        return unanswered(spec, key)
+    fraction, details, problems = _score_value(spec, key, value)
+    fraction = min(max(fraction, 0.0), 1.0)
+    points = round(spec.points * fraction, 4)
+    verdict = "correct" if fraction >= 1.0 else "partial" if fraction > 0 else "incorrect"
+    if problems and fraction == 0 and not details:
+        verdict = "unreadable"
+    return Result(
+        item_id=spec.id,
+        kind=spec.kind,
+        points=points,
+        max_points=spec.points,
+        verdict=verdict,
+        answer=value,
+        answer_text=describe_answer(spec, value),
+        correct_text=describe_key(spec, key),
+        explanation=key.explanation,
+        details=details,
+        problems=problems,
+    )

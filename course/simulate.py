@@ -1,0 +1,205 @@
+"""A seeded simulated class, for the demo, tests and benchmarks.
+
+Each simulated student gets a profile: ``perfect`` (every key answer),
+``blank`` (the released notebook, untouched), ``wrong`` (a wrong answer to
+every item) or ``partial`` (right with some probability, otherwise a wrong
+answer drawn the way real students err: the first distractors listed in a key
+are the more common misconceptions). Answers are written with the public
+answers API, exactly as the widgets write them, and submissions are placed in
+``submitted/<student>/<module>/`` with a ``timestamp.txt`` as nbgrader's
+collect leaves them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .answers import AnswerBook
+from .grading.context import source_specs
+from .items.spec import ItemSpec
+from .keys import ItemKey, ModuleKey, load_key
+
+__all__ = [
+    "SimStudent",
+    "answer_for",
+    "class_roster",
+    "manual_score",
+    "submit_class",
+    "submit_student",
+]
+
+
+@dataclass(frozen=True)
+class SimStudent:
+    """One simulated student."""
+
+    id: str
+    profile: str  # perfect, blank, wrong or partial
+    ability: float  # chance of a right answer per item (partial)
+
+
+def class_roster(n: int = 12, seed: int = 2016) -> list[SimStudent]:
+    """Return ``n`` students: one perfect, one blank, the rest partly right."""
+    if n < 2:
+        raise ValueError("A simulated class needs at least 2 students (one perfect, one blank).")
+    rng = random.Random(seed)
+    roster = [SimStudent("s01-perfect", "perfect", 1.0), SimStudent("s02-blank", "blank", 0.0)]
+    for i in range(3, n + 1):
+        ability = round(min(0.95, max(0.2, rng.betavariate(4, 2.5))), 2)
+        roster.append(SimStudent(f"s{i:02d}", "partial", ability))
+    return roster
+
+
+def _ids(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _pick_distractor(options: list[str], rng: random.Random) -> str:
+    weights = [1.0 / (i + 1) for i in range(len(options))]  # earlier misconceptions commoner
+    return rng.choices(options, weights=weights)[0]
+
+
+def answer_for(spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
+    """Return a value a student might save: the key's answer if ``right``, else a typical error."""
+    kind = spec.kind
+    if kind == "single_choice":
+        correct = _ids(key.answer)
+        if right:
+            return correct[0]
+        wrong = [o for o in key.misconceptions if o not in correct] or [
+            o for o in spec.options if o not in correct
+        ]
+        return _pick_distractor(wrong, rng)
+    if kind in {"multiple_choice", "phrase_selection"}:
+        correct = _ids(key.answer)
+        if right:
+            return [o for o in spec.options if o in correct]
+        distractors = [o for o in key.misconceptions if o not in correct] or [
+            o for o in spec.options if o not in correct
+        ]
+        chosen = set(correct)
+        if len(chosen) > 1 or not distractors:
+            chosen.discard(rng.choice(sorted(chosen)))
+        if distractors:
+            chosen.add(_pick_distractor(distractors, rng))
+        return [o for o in spec.options if o in chosen]
+    if kind in {"numeric", "computed"}:
+        assert key.value is not None
+        if right:
+            return key.value
+        factor = rng.choice([0.5, 0.8, 1.17, 1.5, 2.0])
+        value = round(key.value * factor, 1) if key.value else rng.choice([1.0, 10.0])
+        if abs(value - key.value) <= key.tolerance or any(
+            abs(value - a["value"]) <= a["tolerance"] for a in key.accept
+        ):
+            value = key.value + 10 * (key.tolerance + 1)
+        return value
+    if kind == "classification":
+        answer = key.answer if isinstance(key.answer, dict) else {}
+        out = {}
+        for stmt in spec.statements:
+            correct = _ids(answer.get(stmt))
+            if right:
+                out[stmt] = correct[0]
+            else:
+                others = [c for c in spec.categories if c not in correct]
+                out[stmt] = rng.choice(others) if others else correct[0]
+        return out
+    if kind == "ordering":
+        order = _ids(key.answer)
+        if right:
+            return order
+        wrong = list(order)
+        while wrong == order:
+            i = rng.randrange(len(wrong) - 1)
+            wrong[i], wrong[i + 1] = wrong[i + 1], wrong[i]
+        return wrong
+    raise ValueError(f"No simulated answers for kind {kind!r}")
+
+
+def _written_ids(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    out = []
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("grade") and meta.get("solution"):
+            out.append((i, meta["grade_id"]))
+    return out
+
+
+def submit_student(
+    course_dir: str | Path,
+    module: str,
+    student: SimStudent,
+    key: ModuleKey,
+    *,
+    seed: int = 2016,
+    answers: dict[str, Any] | None = None,
+) -> Path:
+    """Place one simulated submission in ``submitted/`` and return its folder.
+
+    ``answers`` (item id -> value) overrides the profile for the items it names.
+    """
+    course_dir = Path(course_dir)
+    release = course_dir / "release" / module
+    folder = course_dir / "submitted" / student.id / module
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    shutil.copyfile(release / f"{module}.ipynb", folder / f"{module}.ipynb")
+    (folder / "timestamp.txt").write_text(
+        _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8"
+    )
+    if student.profile == "blank" and not answers:
+        return folder
+    rng = random.Random(f"{seed}:{student.id}:{module}")
+    specs = source_specs(course_dir / "source" / module / f"{module}.ipynb")
+    book = AnswerBook(module, folder)
+    for item_id, spec in specs.items():
+        if not spec.graded or item_id not in key.items:
+            continue
+        if answers and item_id in answers:
+            value = answers[item_id]
+        elif student.profile == "blank":
+            continue
+        else:
+            right = student.profile == "perfect" or (
+                student.profile == "partial" and rng.random() < student.ability
+            )
+            value = answer_for(spec, key.items[item_id], right, rng)
+        book.record(item_id, value, kind=spec.kind)
+    if student.profile != "blank":
+        nb = nbformat.read(folder / f"{module}.ipynb", as_version=4)
+        for index, grade_id in _written_ids(nb):
+            nb.cells[index].source = (
+                f"(Simulated answer by {student.id} to {grade_id}.) The essay gives no author or "
+                "date, so I would read laterally before trusting it (S109; C2)."
+            )
+        nbformat.write(nb, folder / f"{module}.ipynb")
+    return folder
+
+
+def submit_class(
+    course_dir: str | Path, modules: list[str], roster: list[SimStudent], *, seed: int = 2016
+) -> None:
+    """Submit every roster student's answers to every module."""
+    course_dir = Path(course_dir)
+    for module in modules:
+        key = load_key(course_dir / "autograde" / "keys" / f"{module}.yaml")
+        for student in roster:
+            submit_student(course_dir, module, student, key, seed=seed)
+
+
+def manual_score(student: SimStudent, points: float) -> float:
+    """Return the score a grader following the rubric might give this student's written answer."""
+    if student.profile == "perfect":
+        return points
+    if student.profile in {"blank", "wrong"}:
+        return 0.0
+    return round(points * student.ability)
