@@ -35,6 +35,7 @@ import copy
 import datetime as _dt
 import json
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -199,7 +200,8 @@ def read_answers(
     if size > max_bytes:
         result.unreadable = True
         result.problems.append(
-            f"the answers file is {size:,} bytes, over the {max_bytes:,}-byte limit, so it was not read"
+            f"the answers file is {size:,} bytes, over the {max_bytes:,}-byte limit, "
+            "so it was not read"
         )
         return result
     try:
@@ -219,7 +221,8 @@ def read_answers(
     if data.get("version") != VERSION:
         result.unreadable = True
         result.problems.append(
-            f"the answers file has format version {data.get('version')!r}; this course reads version {VERSION}"
+            f"the answers file has format version {data.get('version')!r}; "
+            f"this course reads version {VERSION}"
         )
         return result
     result.notebook = data.get("notebook") if isinstance(data.get("notebook"), str) else None
@@ -329,9 +332,29 @@ class AnswerBook:
         return default if record is None else record["value"]
 
     # -- writing -----------------------------------------------------------
-    def _set_aside_unreadable(self) -> Path:
+    def _aside_path(self) -> Path:
         stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = self.path.with_name(f"{self.path.name[:-5]}.unreadable-{stamp}.json")
+        n = 1
+        while target.exists():  # never replace an earlier set-aside file
+            target = target.with_name(f"{self.path.name[:-5]}.unreadable-{stamp}-{n}.json")
+            n += 1
+        return target
+
+    def _keep_copy_with_bad_records(self) -> Path:
+        """Copy the file aside before a save drops the records it could not read."""
+        target = self._aside_path()
+        shutil.copyfile(self.path, target)
+        self._set_aside = target
+        self.problems.append(
+            f"Some of your saved answers could not be read, so a copy of your answers file "
+            f"was kept as {target.name} before saving. Nothing was deleted: your instructor "
+            "can recover those answers from that file."
+        )
+        return target
+
+    def _set_aside_unreadable(self) -> Path:
+        target = self._aside_path()
         os.replace(self.path, target)
         self._set_aside = target
         self.problems.append(
@@ -378,6 +401,8 @@ class AnswerBook:
                 data = _empty(self.notebook)
                 data["answers"] = current.answers
                 self._note(current)
+                if current.problems:  # invalid records: this save would drop them
+                    self._keep_copy_with_bad_records()
             previous = data["answers"].get(item_id)
             history: list[dict[str, Any]] = []
             revision = 1

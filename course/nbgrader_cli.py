@@ -38,6 +38,8 @@ def run_nbgrader(course_dir: str | Path, *args: str, timeout: float | None = Non
     """
     env = dict(os.environ)
     env.setdefault("PYTHONWARNINGS", "ignore")
+    # nbgrader runs helper programs (alembic) by name: find them beside this Python.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     cmd = [sys.executable, "-m", "nbgrader", *args]
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as log:
         try:

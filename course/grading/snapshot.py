@@ -136,7 +136,8 @@ def take_snapshot(
     if size > MAX_BYTES or not copy.exists():
         snap.unreadable = True
         snap.problems.append(
-            f"the answers file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit, so it was not read"
+            f"the answers file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit, "
+            "so it was not read"
         )
         return snap
     result = read_answers(copy, notebook=notebook)

@@ -1,0 +1,380 @@
+"""Load the course's datasets: the essay, its paragraphs and the claims table.
+
+Every lesson reads its data through this module, never from a path of its
+own, so that the same code works in a checkout of the repository and in an
+installed copy of the course. The files live under :func:`datasets_dir`:
+
+- ``essay/the-assad-regime-cannot-and-will-not-defeat-isis.txt``: the essay,
+  verbatim, as captured (web-page residue included);
+- ``essay/provenance.md``: what is known about where the essay comes from;
+- ``essay/paragraphs.csv``: the essay's paragraphs ¶1–¶10, one a row;
+- ``claims.csv``: the 41 claims C1–C41 extracted from it (no verdicts).
+
+Paragraph numbers count the essay's body paragraphs only: the title and the
+two sub-headings are not numbered, and the web-page residue after ¶10 is not
+part of the essay.
+
+Examples
+--------
+>>> from course import data
+>>> data.paragraph(8)[:17]
+'Battle of Palmyra'
+>>> data.claims().loc[0, "claim_id"]
+'C1'
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover - only for type checkers
+    from IPython.display import HTML
+
+__all__ = [
+    "CLAIM_TYPES",
+    "ESSAY_FILE",
+    "OPENING",
+    "EssayParts",
+    "claims",
+    "claims_by_type",
+    "datasets_dir",
+    "essay_paragraphs",
+    "essay_text",
+    "paragraph",
+    "provenance",
+    "show_essay",
+    "split_essay",
+]
+
+#: The essay file, relative to :func:`datasets_dir`.
+ESSAY_FILE = "essay/the-assad-regime-cannot-and-will-not-defeat-isis.txt"
+_PARAGRAPHS_FILE = "essay/paragraphs.csv"
+_PROVENANCE_FILE = "essay/provenance.md"
+_CLAIMS_FILE = "claims.csv"
+
+#: Section label of the paragraphs before the first sub-heading.
+OPENING = "(opening)"
+
+#: The claim types used in ``claims.csv`` (a claim can have several).
+CLAIM_TYPES = (
+    "factual",
+    "causal",
+    "predictive",
+    "normative",
+    "loaded",
+    "interpretive",
+    "intention",
+    "opinion attribution",
+    "evaluative",
+)
+
+# Lines that open the WordPress comment form captured after the essay.
+_RESIDUE_MARKERS = ("One thought on", "Leave a Reply")
+# Body blocks shorter than this are sub-headings, not paragraphs.
+_HEADING_MAX_CHARS = 100
+
+
+def datasets_dir() -> Path:
+    """Return the folder holding the course's datasets.
+
+    An installed course carries its data inside the package
+    (``course/datasets``); a checkout of the repository keeps it in
+    ``datasets/`` beside the ``course/`` package.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither folder exists.
+
+    Examples
+    --------
+    >>> (datasets_dir() / ESSAY_FILE).is_file()
+    True
+    """
+    package = Path(__file__).resolve().parent
+    for folder in (package / "datasets", package.parent / "datasets"):
+        if folder.is_dir():
+            return folder
+    raise FileNotFoundError(
+        "The course datasets were not found: expected course/datasets (installed) or "
+        "datasets/ beside the course package (repository checkout). Reinstall the course "
+        "or run from a checkout."
+    )
+
+
+def essay_text() -> str:
+    """Return the essay file exactly as shipped: title, body and page residue.
+
+    Examples
+    --------
+    >>> essay_text().splitlines()[0]
+    'The Assad regime cannot and will not defeat\\xa0ISIS'
+    """
+    return (datasets_dir() / ESSAY_FILE).read_text(encoding="utf-8")
+
+
+class EssayParts(NamedTuple):
+    """The parts of the captured page, as found by :func:`split_essay`."""
+
+    title: str
+    #: One dict per body paragraph: paragraph, section, first_words, text.
+    paragraphs: list[dict[str, object]]
+    #: The web-page residue after the last paragraph (not part of the essay).
+    residue: str
+
+
+def _first_words(text: str, n: int = 5) -> str:
+    return " ".join(text.split()[:n]).rstrip(",;:.")
+
+
+def split_essay(text: str) -> EssayParts:
+    """Split the captured page into title, numbered paragraphs and residue.
+
+    Blocks are separated by blank lines. The first block is the title; short
+    blocks are sub-headings, which start a new section; the residue starts at
+    the WordPress comment form ("One thought on …" or "Leave a Reply").
+    Paragraph text is kept verbatim apart from whitespace at either end
+    (including the no-break spaces some paragraphs end with).
+
+    Parameters
+    ----------
+    text : str
+        The page as captured, such as :func:`essay_text` returns.
+
+    Returns
+    -------
+    EssayParts
+
+    Examples
+    --------
+    >>> parts = split_essay("Title\\n\\nFirst paragraph, long enough." + " x" * 60
+    ...                     + "\\n\\nA heading\\n\\nSecond one." + " y" * 60
+    ...                     + "\\n\\n\\nLeave a Reply")
+    >>> [(p["paragraph"], p["section"]) for p in parts.paragraphs]
+    [(1, '(opening)'), (2, 'A heading')]
+    >>> parts.residue
+    'Leave a Reply'
+    """
+    blocks = [b.strip() for b in text.split("\n\n")]
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        raise ValueError("The essay text is empty.")
+    title, body = blocks[0], blocks[1:]
+    end = next(
+        (i for i, b in enumerate(body) if b.startswith(_RESIDUE_MARKERS)),
+        len(body),
+    )
+    section = OPENING
+    paragraphs: list[dict[str, object]] = []
+    for block in body[:end]:
+        if len(block) < _HEADING_MAX_CHARS:
+            section = block
+            continue
+        paragraphs.append(
+            {
+                "paragraph": len(paragraphs) + 1,
+                "section": section,
+                "first_words": _first_words(block),
+                "text": block,
+            }
+        )
+    return EssayParts(title=title, paragraphs=paragraphs, residue="\n\n".join(body[end:]))
+
+
+def essay_paragraphs() -> pd.DataFrame:
+    """Return the essay's body paragraphs ¶1–¶10, one a row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``paragraph`` (Int64, 1–10), ``section`` (category, in essay
+        order: the sub-heading the paragraph sits under, or ``"(opening)"``),
+        ``first_words`` and ``text`` (strings, verbatim).
+
+    Examples
+    --------
+    >>> paras = essay_paragraphs()
+    >>> paras.shape
+    (10, 4)
+    >>> paras.loc[paras["paragraph"] == 3, "section"].iloc[0]
+    'Avoiding the Islamic State'
+    >>> int(paras["text"].str.contains("Palmyra").sum())
+    2
+    """
+    frame = pd.read_csv(
+        datasets_dir() / _PARAGRAPHS_FILE,
+        dtype={"paragraph": "Int64", "section": "string", "first_words": "string"},
+        keep_default_na=False,
+        encoding="utf-8",
+    )
+    frame["text"] = frame["text"].astype("string")
+    order = list(dict.fromkeys(frame["section"]))
+    frame["section"] = pd.Categorical(frame["section"], categories=order, ordered=True)
+    return frame
+
+
+def paragraph(n: int) -> str:
+    """Return the verbatim text of paragraph ¶n of the essay.
+
+    Parameters
+    ----------
+    n : int
+        The paragraph number, 1 to 10.
+
+    Raises
+    ------
+    ValueError
+        If there is no paragraph ``n``.
+
+    Examples
+    --------
+    >>> paragraph(1)[:19]
+    'In the recent years'
+    """
+    paras = essay_paragraphs()
+    match = paras.loc[paras["paragraph"] == n, "text"]
+    if isinstance(n, bool) or match.empty:
+        raise ValueError(
+            f"There is no paragraph {n!r}: the essay has paragraphs 1 to {len(paras)} "
+            "(the title and the sub-headings are not numbered)."
+        )
+    return str(match.iloc[0])
+
+
+def claims() -> pd.DataFrame:
+    """Return the 41 claims C1–C41 extracted from the essay, without verdicts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``claim_id`` (string, ``"C1"``…), ``paragraph`` (Int64; 0 is
+        the title), ``quote`` (the essay's wording, shortened), ``claim_types``
+        (string: one or more of :data:`CLAIM_TYPES`, separated by ``;``) and
+        ``topic`` (category).
+
+    See Also
+    --------
+    claims_by_type : the same claims, one row per claim and type.
+
+    Examples
+    --------
+    >>> table = claims()
+    >>> len(table)
+    41
+    >>> int(table.loc[table["claim_id"] == "C41", "paragraph"].iloc[0])
+    0
+    >>> int(table["claim_types"].str.contains("predictive").sum())
+    5
+    """
+    frame = pd.read_csv(
+        datasets_dir() / _CLAIMS_FILE,
+        dtype={
+            "claim_id": "string",
+            "paragraph": "Int64",
+            "quote": "string",
+            "claim_types": "string",
+            "topic": "category",
+        },
+        keep_default_na=False,
+        encoding="utf-8",
+    )
+    return frame
+
+
+def claims_by_type() -> pd.DataFrame:
+    """Return one row per claim and claim type (a claim with two types gives two rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``claim_id`` (string) and ``claim_type`` (category of
+        :data:`CLAIM_TYPES`).
+
+    Examples
+    --------
+    >>> long = claims_by_type()
+    >>> long.loc[long["claim_id"] == "C20", "claim_type"].tolist()
+    ['causal', 'predictive']
+    """
+    table = claims()
+    long = (
+        table.assign(claim_type=table["claim_types"].str.split(";"))
+        .explode("claim_type")[["claim_id", "claim_type"]]
+        .reset_index(drop=True)
+    )
+    long["claim_type"] = pd.Categorical(long["claim_type"].str.strip(), categories=CLAIM_TYPES)
+    return long
+
+
+def provenance() -> str:
+    """Return the essay's provenance note (Markdown).
+
+    Examples
+    --------
+    >>> provenance().startswith("# Provenance")
+    True
+    """
+    return (datasets_dir() / _PROVENANCE_FILE).read_text(encoding="utf-8")
+
+
+def show_essay(residue: bool = True) -> HTML:
+    """Return the whole essay as HTML, with its paragraph numbers ¶1–¶10.
+
+    The title and sub-headings are shown as headings and are not numbered.
+    The page residue after ¶10 (the blog's comment form) is shown apart,
+    marked as not part of the essay.
+
+    Parameters
+    ----------
+    residue : bool, default True
+        Whether to show the page residue after the essay.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays in a notebook when it is the last expression of a cell.
+
+    Examples
+    --------
+    >>> shown = show_essay()
+    >>> "¶10" in shown.data and "not part of the essay" in shown.data
+    True
+    """
+    from IPython.display import HTML
+
+    parts = split_essay(essay_text())
+    esc = html.escape
+    out = [
+        '<div class="course-essay" style="max-width:44em;line-height:1.5">',
+        f"<h3>{esc(parts.title)}</h3>",
+    ]
+    section = OPENING
+    for row in parts.paragraphs:
+        if row["section"] != section:
+            section = str(row["section"])
+            out.append(f"<h4>{esc(section)}</h4>")
+        n = row["paragraph"]
+        out.append(
+            f'<p id="essay-p{n}"><strong aria-label="paragraph {n}">¶{n}</strong> '
+            f"{esc(str(row['text']))}</p>"
+        )
+    if residue and parts.residue:
+        lines = "<br>".join(esc(line) for line in parts.residue.splitlines() if line.strip())
+        out.append(
+            '<div style="border-top:1px solid #999;margin-top:1em;padding-top:0.5em;'
+            'color:#444;font-size:90%">'
+            "<p><em>Page residue after the essay, as captured (not part of the essay):</em></p>"
+            f"<p>{lines}</p></div>"
+        )
+    out.append(
+        '<p style="font-size:90%"><em>Reproduced verbatim, errors included, for criticism and '
+        "teaching. Author, blog, address and date of publication are unknown. Read the "
+        "provenance note (<code>essay/provenance.md</code> in the course datasets) with "
+        "<code>print(data.provenance())</code>.</em></p>"
+    )
+    out.append("</div>")
+    return HTML("\n".join(out))

@@ -1,0 +1,69 @@
+"""Exercise widgets for the lessons: each item saves every change to the answers file.
+
+Run :func:`start` once, in a lesson's setup cell, then create items::
+
+    from course.items import start, SingleChoice
+    start("01-close-reading")
+    q = SingleChoice(id="m01-thesis", prompt="...", options={...}, points=2)
+    q
+
+Every item restores its saved answer when its cell runs again, saves each
+change at once through :class:`course.answers.AnswerBook`, and shows when it
+last saved. Graded items never show whether an answer is right; practice
+items do, at once.
+
+The widget classes are loaded on first use, so importing
+:mod:`course.items.spec` (as the grader does) never imports ipywidgets.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "Classification",
+    "ComputedAnswer",
+    "MultipleChoice",
+    "Numeric",
+    "Ordering",
+    "PhraseSelection",
+    "SingleChoice",
+    "show_saved",
+    "start",
+]
+
+_WHERE = {
+    "start": "._base",
+    "show_saved": "._base",
+    "SingleChoice": ".single",
+    "MultipleChoice": ".multiple",
+    "Numeric": ".numeric",
+    "Classification": ".classification",
+    "Ordering": ".ordering",
+    "PhraseSelection": ".phrases",
+    "ComputedAnswer": ".computed",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._base import show_saved, start
+    from .classification import Classification
+    from .computed import ComputedAnswer
+    from .multiple import MultipleChoice
+    from .numeric import Numeric
+    from .ordering import Ordering
+    from .phrases import PhraseSelection
+    from .single import SingleChoice
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

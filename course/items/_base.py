@@ -1,0 +1,521 @@
+"""What every exercise widget shares: saving, restoring, shuffling, status and feedback.
+
+An item is an :class:`ipywidgets.VBox` holding, top to bottom: the prompt
+(with the item id and its points), the item's own controls, a note line (for
+input problems), the saved indicator and, for practice items only, the
+feedback line.
+
+How the parts are wired
+-----------------------
+``value`` is a Python-side trait (not synced to the browser) holding the
+current answer in its stored shape, or None.
+
+1. On construction the saved record is read with :meth:`AnswerBook.get`. A
+   valid saved value is put in ``value`` and the controls *before* any
+   observer is attached, so construction never writes.
+2. Then two kinds of observers are attached: each control's observer reads
+   all controls into one value and assigns ``self.value``; the ``value``
+   observer writes the controls (unless the change came from them), records
+   the answer through :meth:`AnswerBook.record` and updates the feedback.
+3. Assigning ``item.value`` in code therefore behaves exactly like a student's
+   change. traitlets fires only on a real change, so re-assigning the same
+   value does not write.
+
+Widgets only record answers. They never read keys and never score a graded
+item; practice items carry their own answer in the lesson and get feedback at once.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import html
+import math
+import numbers
+import os
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import combinations
+from typing import Any, ClassVar
+
+import ipywidgets as widgets
+import traitlets
+
+from ..answers import AnswerBook
+from ..grading.score import describe_answer
+from ..render import format_saved_at, points_label, render_html, render_text
+from .spec import ItemSpec
+
+__all__ = ["SETUP_MESSAGE", "current_book", "show_saved", "start", "student_name"]
+
+#: Raised (as RuntimeError) when an item is created before ``start(...)`` ran.
+SETUP_MESSAGE = (
+    "Run the setup cell at the top of the notebook first (it calls start(...)), "
+    "then run this cell again."
+)
+
+_current_book: AnswerBook | None = None
+#: (answers file path, item id) -> spec of items created in this kernel, for show_saved.
+_specs: dict[tuple[str, str], ItemSpec] = {}
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _status_html(text: str) -> str:
+    return f'<span role="status" aria-live="polite">{_esc(text)}</span>'
+
+
+def _show(text: str, html_text: str) -> None:
+    """Display a message in the notebook (HTML with a plain-text fallback), or print it."""
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+        from IPython.display import display
+
+        if InteractiveShell.initialized():
+            display({"text/plain": text, "text/html": html_text}, raw=True)
+            return
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        pass
+    print(text)
+
+
+class _StartedBook(AnswerBook):
+    """The book :func:`start` returns: when it is a cell's last line, it says where answers go."""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(
+            f"Saving your answers for {self.notebook} in {self.path.name}, next to this notebook."
+        )
+
+
+def start(notebook: str, folder: str | os.PathLike[str] = ".") -> AnswerBook:
+    """Start saving this notebook's answers; run once, in the notebook's setup cell.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name without ``.ipynb``, such as ``"01-close-reading"``.
+    folder : path-like, default "."
+        The folder of the answers file: the notebook's own folder.
+
+    Returns
+    -------
+    AnswerBook
+        The book that items created from now on save to (unless given ``book=``).
+
+    Notes
+    -----
+    If the existing answers file has problems (for example it is not valid
+    JSON), a warning is shown at once. Nothing is deleted: an unreadable file
+    is set aside under a new name when the next answer is saved.
+    """
+    global _current_book
+    book = _StartedBook(notebook, folder)
+    _current_book = book
+    if book.problems:
+        problems = list(book.problems)
+        text = (
+            "Warning: part of your saved answers for this notebook could not be read:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+            + "\nNothing was deleted. If the file cannot be used, it is kept under a new name "
+            "next to this notebook when you next answer a question, and a new answers file "
+            "is started. If answers you gave earlier are missing, tell your instructor: "
+            "they can recover them from the kept file."
+        )
+        html_text = (
+            '<div class="ce-warning" role="alert"><p><strong>Warning: part of your saved '
+            "answers for this notebook could not be read.</strong></p><ul>"
+            + "".join(f"<li>{_esc(p)}</li>" for p in problems)
+            + "</ul><p>Nothing was deleted. If the file cannot be used, it is kept under a new "
+            "name next to this notebook when you next answer a question, and a new answers "
+            "file is started. If answers you gave earlier are missing, tell your instructor: "
+            "they can recover them from the kept file.</p></div>"
+        )
+        _show(text, html_text)
+    return book
+
+
+def current_book() -> AnswerBook:
+    """Return the book set by :func:`start`.
+
+    Raises
+    ------
+    RuntimeError
+        If :func:`start` has not run in this kernel.
+    """
+    if _current_book is None:
+        raise RuntimeError(SETUP_MESSAGE)
+    return _current_book
+
+
+def student_name() -> str:
+    """Return the student's user name: ``JUPYTERHUB_USER``, ``NB_USER`` or the login name."""
+    for var in ("JUPYTERHUB_USER", "NB_USER"):
+        name = os.environ.get(var)
+        if name:
+            return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        return "student"
+
+
+def shuffled(ids: Iterable[str], seed: str) -> list[str]:
+    """Return ``ids`` in the order given by ``seed`` (the same seed, the same order)."""
+    out = list(ids)
+    random.Random(int(hashlib.sha256(seed.encode("utf-8")).hexdigest(), 16)).shuffle(out)
+    return out
+
+
+def _saved_phrase(saved_at: Any) -> str:
+    when = format_saved_at(saved_at)
+    if not when:
+        return ""
+    return f" on {when.replace(' ', ' at ')}" if " " in when else f" at {when}"
+
+
+def show_saved(item_id: str, book: AnswerBook | None = None) -> None:
+    """Print the saved answer of an item in plain text, without saying whether it is right.
+
+    Parameters
+    ----------
+    item_id : str
+        The item's id, such as ``"m01-thesis"``.
+    book : AnswerBook, optional
+        The answers to read (default: the book set by :func:`start`).
+    """
+    book = book if book is not None else _current_book
+    if book is None:
+        print(f"Cannot show the saved answer for {item_id}. {SETUP_MESSAGE}")
+        return
+    try:
+        record = book.get(item_id)
+    except Exception as exc:  # never raise into the notebook
+        print(f"Could not read the saved answer for {item_id}: {exc}")
+        return
+    if record is None or record.get("value") is None:
+        print(f"No answer saved yet for {item_id}.")
+        return
+    value = record["value"]
+    spec = _specs.get((str(book.path), item_id))
+    if spec is not None and record.get("kind") == spec.kind:
+        text = describe_answer(spec, value)
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value)
+    elif isinstance(value, Mapping):
+        text = "; ".join(f"{k} → {v}" for k, v in value.items())
+    else:
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+    when = format_saved_at(record.get("saved_at"))
+    print(f"Saved answer for {item_id}: {text}" + (f" (saved {when})" if when else ""))
+
+
+class _NoChange(Exception):
+    """The controls do not hold a new answer (an empty or unreadable box); says why."""
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
+
+
+class _Item(widgets.VBox):
+    """Base of every exercise widget. Subclasses set :attr:`kind` and the control hooks."""
+
+    #: The item kind (a value of ``spec.CLASS_KINDS``).
+    kind: ClassVar[str] = ""
+
+    #: The current answer in its stored shape, or None. Python-side only (not synced).
+    value = traitlets.Any(None, allow_none=True)
+
+    def __init__(
+        self,
+        spec_args: Mapping[str, Any],
+        *,
+        seed: str | int | None = None,
+        book: AnswerBook | None = None,
+    ) -> None:
+        book = book if book is not None else current_book()
+        args = {k: v for k, v in spec_args.items() if v is not None}
+        self.spec: ItemSpec = ItemSpec.build(self.kind, **args)
+        self.book: AnswerBook = book
+        self.seed: str = str(seed) if seed is not None else f"{student_name()}:{self.spec.id}"
+        self._ready = False
+        self._syncing = False
+        self._from_controls = False
+        self._saved_at: str | None = None
+        self.order: list[str] = self._display_order()
+        super().__init__(layout=widgets.Layout(width="auto", margin="0.5em 0 1em 0"))
+        self.add_class("ce-item")
+        self.add_class(f"ce-kind-{self.kind.replace('_', '-')}")
+
+        self._header = widgets.HTML(self._header_html(), layout=widgets.Layout(width="auto"))
+        controls = self._build_controls()
+        self._note = widgets.HTML("", layout=widgets.Layout(width="auto"))
+        self._status = widgets.HTML(_status_html("Not answered yet"))
+        children: list[widgets.Widget] = [self._header, *controls, self._note, self._status]
+        self._feedback: widgets.HTML | None = None
+        if self.spec.practice is not None:
+            self._feedback = widgets.HTML("", layout=widgets.Layout(width="auto"))
+            children.append(self._feedback)
+        self.children = tuple(children)
+
+        self._restore()
+        self.observe(self._on_value, names="value")
+        self._ready = True
+        _specs[(str(book.path), self.spec.id)] = self.spec
+
+    # -- hooks for subclasses ---------------------------------------------------
+    def _display_order(self) -> list[str]:
+        """Return the option ids in the order shown (shuffled by the seed unless shuffle=False)."""
+        ids = list(self.spec.options)
+        return shuffled(ids, self.seed) if self.spec.shuffle else ids
+
+    def _build_controls(self) -> list[widgets.Widget]:
+        """Return the item's own controls; their observers call :meth:`_controls_changed`."""
+        raise NotImplementedError
+
+    def _read_controls(self) -> Any:
+        """Return the answer the controls hold, or raise :class:`_NoChange` with a message."""
+        raise NotImplementedError
+
+    def _write_controls(self, value: Any) -> None:
+        """Show ``value`` (already valid, or None) in the controls."""
+        raise NotImplementedError
+
+    def _coerce(self, value: Any) -> Any:
+        """Return ``value`` in its stored shape, or raise ValueError if it does not fit."""
+        raise NotImplementedError
+
+    def _extra(self) -> dict[str, Any] | None:
+        """Return the extra fields stored with each answer (seed and order shown)."""
+        return {"seed": self.seed, "order": list(self.order)}
+
+    # -- value --------------------------------------------------------------------
+    @traitlets.validate("value")
+    def _validate_value(self, proposal: dict[str, Any]) -> Any:
+        new = proposal["value"]
+        if new is None:
+            return None
+        try:
+            return self._coerce(new)
+        except ValueError as exc:
+            raise traitlets.TraitError(f"{self.spec.id}: {exc}") from exc
+
+    def _controls_changed(self, change: Any = None) -> None:
+        """Read the controls into :attr:`value` after a student's change."""
+        if not self._ready or self._syncing:
+            return
+        try:
+            new = self._read_controls()
+        except _NoChange as exc:
+            self._set_note(str(exc))
+            return
+        self._set_note("")
+        self._from_controls = True
+        try:
+            self.value = new
+        finally:
+            self._from_controls = False
+
+    def _on_value(self, change: dict[str, Any]) -> None:
+        new = change["new"]
+        if not self._from_controls:
+            self._sync_controls(new)
+            self._set_note("")
+        self._save(new)
+        self._update_feedback(new)
+
+    def _sync_controls(self, value: Any) -> None:
+        self._syncing = True
+        try:
+            self._write_controls(value)
+        finally:
+            self._syncing = False
+
+    # -- saving and restoring ----------------------------------------------------
+    def _restore(self) -> None:
+        try:
+            record = self.book.get(self.spec.id)
+        except Exception as exc:  # never raise into the notebook
+            self._set_note(f"Your saved answer could not be read ({exc}).")
+            return
+        if record is None:
+            return
+        saved = record.get("value")
+        valid = record.get("kind") == self.spec.kind
+        if valid and saved is not None:
+            try:
+                saved = self._coerce(saved)
+            except ValueError:
+                valid = False
+        if not valid:
+            self._set_note(
+                "An answer saved earlier no longer fits this question, so it starts empty. "
+                "That answer is still in your answers file; answering here replaces it."
+            )
+            return
+        if saved is None:
+            return
+        self.set_trait("value", saved)
+        self._sync_controls(saved)
+        self._saved_at = record.get("saved_at")
+        self._status.value = _status_html(
+            f"Restored answer saved{_saved_phrase(self._saved_at)}"
+            if self._saved_at
+            else "Restored answer"
+        )
+        self._update_feedback(saved)
+
+    def _save(self, value: Any) -> None:
+        """Record ``value``; on failure say so on screen and keep the answer shown."""
+        known = len(self.book.problems)
+        try:
+            record = self.book.record(self.spec.id, value, kind=self.kind, extra=self._extra())
+        except Exception as exc:  # never raise into the notebook
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            self._status.value = _status_html(
+                f"Not saved: {reason}. Your answer is still on screen; "
+                "try again or ask your instructor."
+            )
+            return
+        self._saved_at = record.get("saved_at")
+        verb = "Saved" if value is not None else "Answer cleared; saved"
+        self._status.value = _status_html(f"{verb}{_saved_phrase(self._saved_at)}")
+        new_problems = self.book.problems[known:]
+        if new_problems:
+            self._set_note(" ".join(new_problems))
+
+    def save(self) -> None:
+        """Save the current answer again (for example after a failed save)."""
+        self._save(self.value)
+
+    def _set_note(self, text: str) -> None:
+        self._note.value = (
+            f'<p class="ce-note" role="status" aria-live="polite"><strong>Note:</strong> '
+            f"{_esc(text)}</p>"
+            if text
+            else ""
+        )
+
+    # -- display ------------------------------------------------------------------
+    def _header_html(self) -> str:
+        return (
+            '<div class="ce-item-head">'
+            f'<div role="heading" aria-level="3"><strong>{_esc(self.spec.prompt)}</strong></div>'
+            f"<div><small>Question {_esc(self.spec.id)} · {_esc(points_label(self.spec))}"
+            "</small></div></div>"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """Return the widget view plus a static text and HTML rendering of question and answer."""
+        data = super()._repr_mimebundle_(**kwargs) or {}
+        order = self.order if self.kind == "ordering" else None
+        data["text/plain"] = render_text(
+            self.spec, self.value, saved_at=self._saved_at, order=order
+        )
+        data["text/html"] = render_html(self.spec, self.value, saved_at=self._saved_at, order=order)
+        return data
+
+    # -- practice feedback -----------------------------------------------------------
+    def _update_feedback(self, value: Any) -> None:
+        if self._feedback is None:
+            return
+        if value is None:
+            self._feedback.value = ""
+            return
+        correct, lines = self._practice_check(value)
+        practice = self.spec.practice or {}
+        head = "Correct" if correct else "Not quite"
+        if correct and practice.get("explanation"):
+            lines = [*lines, str(practice["explanation"])]
+        if not lines:
+            lines = ["" if correct else "Try again."]
+        first, rest = lines[0], lines[1:]
+        body = f"<p><strong>{head}</strong>" + (f" — {_esc(first)}" if first else "") + "</p>"
+        body += "".join(f"<p>{_esc(line)}</p>" for line in rest)
+        self._feedback.value = (
+            f'<div class="ce-feedback" role="status" aria-live="polite">{body}</div>'
+        )
+
+    def _practice_check(self, value: Any) -> tuple[bool, list[str]]:
+        """Return (is the practice answer right, feedback lines) for ``value``."""
+        practice = self.spec.practice or {}
+        answer = practice.get("answer")
+        feedback = practice.get("feedback") or {}
+        if not isinstance(feedback, Mapping):
+            feedback = {}
+        kind = self.kind
+        if kind == "single_choice":
+            accepted = [answer] if isinstance(answer, str) else list(answer or [])
+            return value in accepted, [str(feedback[value])] if value in feedback else []
+        if kind in {"multiple_choice", "phrase_selection"}:
+            right = set(answer or [])
+            chosen = list(value)
+            lines = [str(feedback[c]) for c in chosen if c in feedback]
+            if set(chosen) == right:
+                return True, lines
+            missing = len(right - set(chosen))
+            summary = []
+            if set(chosen) - right:
+                summary.append("at least one of your choices is not right")
+            if missing:
+                summary.append(f"{missing} right choice(s) not selected yet")
+            return False, ["; ".join(summary).capitalize() + ".", *lines]
+        if kind in {"numeric", "computed"}:
+            tolerance = float(practice.get("tolerance", 0) or 0)
+            ok = _is_number(answer) and abs(float(value) - float(answer)) <= tolerance + 1e-9
+            key = "correct" if ok else "incorrect"
+            return ok, [str(feedback[key])] if key in feedback else []
+        if kind == "classification":
+            answer = answer if isinstance(answer, Mapping) else {}
+            lines = []
+            right = 0
+            for n, sid in enumerate(self.order, start=1):
+                cat = value.get(sid)
+                accepted = answer.get(sid)
+                accepted = [accepted] if isinstance(accepted, str) else list(accepted or [])
+                if cat is None:
+                    lines.append(f"Statement {n}: not classified yet.")
+                elif cat in accepted:
+                    right += 1
+                else:
+                    extra = f" {feedback[sid]}" if sid in feedback else ""
+                    lines.append(f"Statement {n}: not quite.{extra}")
+            total = len(self.spec.statements)
+            if right == total:
+                return True, []
+            return False, [f"{right} of {total} statements classified correctly.", *lines]
+        if kind == "ordering":
+            target = list(answer or [])
+            if list(value) == target:
+                return True, []
+            pos = {v: i for i, v in enumerate(value)}
+            pairs = [(a, b) for a, b in combinations(target, 2) if a in pos and b in pos]
+            good = sum(1 for a, b in pairs if pos[a] < pos[b])
+            return False, [f"{good} of {len(pairs)} pairs are in the right order."]
+        return False, []
+
+
+def _unique_ids(value: Any, known: Sequence[str], what: str) -> list[str]:
+    """Return a list of known ids (any iterable of str) in authored order, or raise ValueError."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise ValueError(f"expected a list of {what} ids, not {value!r}")
+    chosen = list(value)
+    unknown = [v for v in chosen if v not in known]
+    if unknown:
+        raise ValueError(f"unknown {what} id(s): {', '.join(map(str, unknown))}")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"a {what} id is given twice")
+    return [k for k in known if k in chosen]
+
+
+#: Options as authored: a mapping of id to text, or a list of (id, text) pairs.
+Options = Mapping[str, str] | Sequence[tuple[str, str]]
+#: A practice item's answer, per-option feedback and explanation.
+Practice = Mapping[str, Any]

@@ -1,0 +1,91 @@
+"""Single choice: pick exactly one option."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..answers import AnswerBook
+from ._base import Options, Practice, _Item
+
+__all__ = ["SingleChoice"]
+
+
+class SingleChoice(_Item):
+    """A question with one answer, chosen from radio buttons.
+
+    The answer is saved as the chosen option's id, such as ``"b"``.
+
+    Parameters
+    ----------
+    id : str
+        Stable item id, such as ``"m01-thesis"``.
+    prompt : str
+        The question (plain text; it is escaped).
+    options : mapping or list of (id, text)
+        At least two options. Ids are short lowercase ids such as ``"a"``.
+    points : float, optional
+        Points for a graded item (default 1). Practice items take no points.
+    practice : mapping, optional
+        Makes this a practice item with instant feedback:
+        ``{"answer": "b", "feedback": {"a": "...", ...}, "explanation": "..."}``.
+    shuffle : bool, default True
+        Show the options in an order shuffled per student; False keeps the authored order.
+    seed : str, optional
+        The shuffle seed (default ``"<user>:<item id>"``).
+    book : AnswerBook, optional
+        Where to save (default: the book set by :func:`course.items.start`).
+
+    Examples
+    --------
+    >>> q = SingleChoice(id="m00-x", prompt="Pick one",  # doctest: +SKIP
+    ...                  options={"a": "Apples", "b": "Pears"}, points=1)
+    >>> q.value = "b"  # doctest: +SKIP
+    """
+
+    kind = "single_choice"
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        prompt: str,
+        options: Options,
+        points: float | None = None,
+        practice: Practice | None = None,
+        shuffle: bool = True,
+        seed: str | int | None = None,
+        book: AnswerBook | None = None,
+    ) -> None:
+        spec_args = {
+            "id": id,
+            "prompt": prompt,
+            "options": options,
+            "points": points,
+            "practice": practice,
+            "shuffle": shuffle,
+        }
+        super().__init__(spec_args, seed=seed, book=book)
+
+    def _build_controls(self) -> list[widgets.Widget]:
+        self._radio = widgets.RadioButtons(
+            options=[(self.spec.options[oid], oid) for oid in self.order],
+            value=None,
+            description="Your answer",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
+        )
+        self._radio.observe(self._controls_changed, names="value")
+        return [self._radio]
+
+    def _read_controls(self) -> Any:
+        return self._radio.value
+
+    def _write_controls(self, value: Any) -> None:
+        self._radio.value = value
+
+    def _coerce(self, value: Any) -> Any:
+        if not isinstance(value, str) or value not in self.spec.options:
+            raise ValueError(f"{value!r} is not one of this question's option ids")
+        return value

@@ -1,0 +1,331 @@
+"""Static renderings of an item: the question, the saved answer and, on request, its score.
+
+Widgets need a running kernel and a widget manager. Everywhere else (an
+exported notebook, a notebook reopened without its kernel, the feedback a
+student gets after grading) an item is drawn by these pure functions instead.
+They never import ipywidgets and never read a file.
+
+Nothing here knows the answer key. A score and the correct answer are shown
+only when the caller passes a grader :class:`~course.grading.score.Result`:
+the verdict and points when ``result`` is given, the correct answer and the
+explanation only when ``reveal=True`` as well.
+
+Examples
+--------
+>>> from course.items.spec import ItemSpec
+>>> spec = ItemSpec.build("single_choice", id="m00-x", prompt="Pick one",
+...                       options={"a": "Apples", "b": "Pears"}, points=1)
+>>> print(render_text(spec, "b"))
+m00-x · 1 point
+Pick one
+Options:
+  a) Apples
+  b) Pears
+Your answer: b) Pears
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from .grading.score import Result, describe_answer
+from .items.spec import ItemSpec
+
+__all__ = [
+    "VERDICT_WORDS",
+    "entry_order",
+    "format_saved_at",
+    "passage_html",
+    "passage_text",
+    "phrase_order",
+    "points_label",
+    "render_html",
+    "render_text",
+]
+
+#: The verdict of a :class:`Result` in words (never shown by colour alone).
+VERDICT_WORDS: dict[str, str] = {
+    "correct": "correct",
+    "partial": "partly correct",
+    "incorrect": "incorrect",
+    "unanswered": "no answer saved",
+    "unreadable": "the saved answer could not be read",
+}
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def points_label(spec: ItemSpec) -> str:
+    """Return how much the item is worth, in words.
+
+    >>> points_label(ItemSpec.build("numeric", id="m00-n", prompt="How many?", points=1.5))
+    '1.5 points'
+    """
+    if spec.practice is not None:
+        return "Practice — not graded"
+    if spec.points == 1:
+        return "1 point"
+    return f"{spec.points:g} points"
+
+
+def _parse_saved_at(saved_at: str | _dt.datetime | None) -> _dt.datetime | None:
+    if saved_at is None:
+        return None
+    if isinstance(saved_at, _dt.datetime):
+        moment = saved_at
+    else:
+        try:
+            moment = _dt.datetime.fromisoformat(str(saved_at).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    return moment.astimezone()
+
+
+def format_saved_at(saved_at: str | _dt.datetime | None, *, now: _dt.datetime | None = None) -> str:
+    """Return a save time as local ``HH:MM``, with the date when it is not today.
+
+    Parameters
+    ----------
+    saved_at : str or datetime or None
+        An ISO 8601 time such as the answers file's ``saved_at`` (UTC, ``Z``).
+    now : datetime, optional
+        The moment to compare with (default: now).
+
+    Returns
+    -------
+    str
+        ``"14:03"`` for today, ``"2026-11-23 14:03"`` otherwise, ``""`` if unknown.
+    """
+    moment = _parse_saved_at(saved_at)
+    if moment is None:
+        return ""
+    today = (now or _dt.datetime.now(_dt.UTC)).astimezone().date()
+    if moment.date() == today:
+        return moment.strftime("%H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _phrase_spans(spec: ItemSpec) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """Place each phrase at its first occurrence that overlaps no longer phrase.
+
+    Returns the placed spans ``(start, end, phrase id)`` in passage order and
+    the ids of phrases that could not be placed without overlapping.
+    """
+    taken: list[tuple[int, int, str]] = []
+    unplaced: list[str] = []
+    for pid, phrase in sorted(spec.options.items(), key=lambda kv: -len(kv[1])):
+        start = spec.passage.find(phrase)
+        while start != -1 and any(
+            start < end and begin < start + len(phrase) for begin, end, _ in taken
+        ):
+            start = spec.passage.find(phrase, start + 1)
+        if start == -1:
+            unplaced.append(pid)
+        else:
+            taken.append((start, start + len(phrase), pid))
+    authored = list(spec.options)
+    unplaced.sort(key=authored.index)
+    return sorted(taken), unplaced
+
+
+def phrase_order(spec: ItemSpec) -> list[str]:
+    """Return a phrase-selection item's phrase ids in the order they appear in the passage."""
+    spans, unplaced = _phrase_spans(spec)
+    return [pid for _, _, pid in spans] + unplaced
+
+
+def passage_html(spec: ItemSpec) -> str:
+    """Return the passage as escaped HTML, each phrase in ``<mark>`` and numbered.
+
+    The numbers follow :func:`phrase_order`, so ``[1]`` is the first phrase in
+    the passage.
+    """
+    spans, _ = _phrase_spans(spec)
+    numbers = {pid: n for n, pid in enumerate(phrase_order(spec), start=1)}
+    out: list[str] = []
+    pos = 0
+    for start, end, pid in spans:
+        out.append(_esc(spec.passage[pos:start]))
+        out.append(
+            f'<mark data-phrase="{_esc(pid)}">{_esc(spec.passage[start:end])}</mark>'
+            f"<sup>[{numbers[pid]}]</sup>"
+        )
+        pos = end
+    out.append(_esc(spec.passage[pos:]))
+    return "".join(out)
+
+
+def passage_text(spec: ItemSpec) -> str:
+    """Return the passage as plain text, each phrase shown as ``[n: phrase]``."""
+    spans, _ = _phrase_spans(spec)
+    numbers = {pid: n for n, pid in enumerate(phrase_order(spec), start=1)}
+    out: list[str] = []
+    pos = 0
+    for start, end, pid in spans:
+        out.append(spec.passage[pos:start])
+        out.append(f"[{numbers[pid]}: {spec.passage[start:end]}]")
+        pos = end
+    out.append(spec.passage[pos:])
+    return "".join(out)
+
+
+def entry_order(spec: ItemSpec, order: Sequence[str] | None = None) -> list[str]:
+    """Return the order in which a static rendering lists an item's options.
+
+    Choice options are listed in authored order. Ordering entries are listed
+    in ``order`` (the order a student was shown) if it is given and complete,
+    otherwise alphabetically by text, since the authored order may be the answer.
+    Phrases are listed in passage order.
+    """
+    if spec.kind == "phrase_selection":
+        return phrase_order(spec)
+    if spec.kind == "ordering":
+        if order is not None and sorted(order) == sorted(spec.options):
+            return list(order)
+        return sorted(spec.options, key=lambda oid: (spec.options[oid].casefold(), oid))
+    return list(spec.options)
+
+
+def _question_parts(spec: ItemSpec, order: Sequence[str] | None) -> list[tuple[str, list[str]]]:
+    """Return the question's lists as (heading, entries), shared by both renderers."""
+    if spec.kind in {"single_choice", "multiple_choice"}:
+        return [("Options", [f"{oid}) {spec.options[oid]}" for oid in entry_order(spec)])]
+    if spec.kind == "ordering":
+        entries = [spec.options[oid] for oid in entry_order(spec, order)]
+        return [("Entries to put in order", entries)]
+    if spec.kind == "classification":
+        return [
+            ("Statements", [f"{sid}) {text}" for sid, text in spec.statements.items()]),
+            ("Categories", list(spec.categories.values())),
+        ]
+    if spec.kind == "phrase_selection":
+        numbered = [f"[{n}] {spec.options[pid]}" for n, pid in enumerate(phrase_order(spec), 1)]
+        return [("Phrases", numbered)]
+    return []
+
+
+def _score_line(result: Result) -> str:
+    words = VERDICT_WORDS.get(result.verdict, result.verdict)
+    return f"Score: {result.points:g} / {result.max_points:g} ({words})"
+
+
+def render_html(
+    spec: ItemSpec,
+    value: Any,
+    *,
+    result: Result | None = None,
+    reveal: bool = False,
+    saved_at: str | _dt.datetime | None = None,
+    order: Sequence[str] | None = None,
+) -> str:
+    """Return an item, its saved answer and (optionally) its score as accessible HTML.
+
+    Parameters
+    ----------
+    spec : ItemSpec
+        What the item asks.
+    value : JSON-compatible or None
+        The saved answer (None if there is none).
+    result : Result, optional
+        The grader's result. When given, the score and verdict are shown in words.
+    reveal : bool, default False
+        Also show ``result.correct_text`` and ``result.explanation``. Has no
+        effect without ``result``.
+    saved_at : str or datetime, optional
+        When the answer was saved (shown as local time).
+    order : sequence of str, optional
+        For ordering items: the order the student was shown.
+
+    Returns
+    -------
+    str
+        A ``<fieldset>`` whose every text is escaped.
+    """
+    parts = [
+        f'<fieldset class="ce-item ce-static" data-item-id="{_esc(spec.id)}" '
+        f'data-kind="{_esc(spec.kind)}">',
+        f"<legend><strong>{_esc(spec.id)}</strong> · {_esc(points_label(spec))}</legend>",
+        f'<p class="ce-prompt">{_esc(spec.prompt)}</p>',
+    ]
+    if spec.kind == "phrase_selection":
+        source = f" ({_esc(spec.source)})" if spec.source else ""
+        parts.append(f"<p><strong>Passage{source}:</strong></p>")
+        parts.append(f'<blockquote class="ce-passage">{passage_html(spec)}</blockquote>')
+    for heading, entries in _question_parts(spec, order):
+        # Unnumbered lists: the listing order is never the answer.
+        parts.append(f"<p><strong>{_esc(heading)}:</strong></p>")
+        parts.append("<ul>" + "".join(f"<li>{_esc(e)}</li>" for e in entries) + "</ul>")
+    if spec.kind in {"numeric", "computed"} and spec.unit:
+        parts.append(f"<p><strong>Unit:</strong> {_esc(spec.unit)}</p>")
+    answer = _esc(describe_answer(spec, value))
+    parts.append(f'<p class="ce-answer"><strong>Your answer:</strong> {answer}</p>')
+    when = format_saved_at(saved_at)
+    if when and value is not None:
+        parts.append(f'<p class="ce-saved">Saved {_esc(when)}</p>')
+    if result is not None:
+        parts.append(f'<p class="ce-score"><strong>{_esc(_score_line(result))}</strong></p>')
+        notes = [*result.details, *result.problems]
+        if notes:
+            parts.append("<ul>" + "".join(f"<li>{_esc(n)}</li>" for n in notes) + "</ul>")
+        if reveal:
+            if result.correct_text:
+                parts.append(
+                    f'<p class="ce-correct"><strong>Correct answer:</strong> '
+                    f"{_esc(result.correct_text)}</p>"
+                )
+            if result.explanation:
+                parts.append(
+                    f'<p class="ce-explanation"><strong>Explanation:</strong> '
+                    f"{_esc(result.explanation)}</p>"
+                )
+    parts.append("</fieldset>")
+    return "\n".join(parts)
+
+
+def render_text(
+    spec: ItemSpec,
+    value: Any,
+    *,
+    result: Result | None = None,
+    reveal: bool = False,
+    saved_at: str | _dt.datetime | None = None,
+    order: Sequence[str] | None = None,
+) -> str:
+    """Return an item, its saved answer and (optionally) its score as plain text.
+
+    Parameters are those of :func:`render_html`.
+
+    Returns
+    -------
+    str
+        Several lines, without a trailing newline.
+    """
+    lines = [f"{spec.id} · {points_label(spec)}", spec.prompt]
+    if spec.kind == "phrase_selection":
+        source = f" ({spec.source})" if spec.source else ""
+        lines.append(f"Passage{source}: {passage_text(spec)}")
+    for heading, entries in _question_parts(spec, order):
+        lines.append(f"{heading}:")
+        lines.extend(f"  {entry}" for entry in entries)
+    if spec.kind in {"numeric", "computed"} and spec.unit:
+        lines.append(f"Unit: {spec.unit}")
+    lines.append(f"Your answer: {describe_answer(spec, value)}")
+    when = format_saved_at(saved_at)
+    if when and value is not None:
+        lines.append(f"Saved {when}")
+    if result is not None:
+        lines.append(_score_line(result))
+        lines.extend(f"  - {note}" for note in [*result.details, *result.problems])
+        if reveal:
+            if result.correct_text:
+                lines.append(f"Correct answer: {result.correct_text}")
+            if result.explanation:
+                lines.append(f"Explanation: {result.explanation}")
+    return "\n".join(lines)
