@@ -50,7 +50,8 @@ def init_course(
     keys_src = Path(keys_dir) if keys_dir else project_root() / "autograde" / "keys"
     if not keys_src.is_dir():
         raise CourseFolderError(
-            f"No answer keys at {keys_src}. Pass --keys pointing at the repository's autograde/keys."
+            f"No answer keys at {keys_src}. "
+            "Pass --keys pointing at the repository's autograde/keys."
         )
     config = course_dir / "nbgrader_config.py"
     if overwrite_config or not config.exists():

@@ -48,7 +48,7 @@ def collect_grades(course_dir: str | Path, modules: list[str]) -> pd.DataFrame:
 
 
 def collect_items(course_dir: str | Path, modules: list[str]) -> pd.DataFrame:
-    """Return one row per student and item: course items from results, written from the gradebook."""
+    """Return one row per student and item (course items and written answers)."""
     from nbgrader.api import MissingEntry
 
     course_dir = Path(course_dir)

@@ -72,7 +72,9 @@ def test_built_notebook_is_clean(built):
 def test_item_arguments_must_be_literals():
     """Is a computed prompt refused with a message naming the argument?"""
     with pytest.raises(SpecError, match="prompt"):
-        specs_from_source('x = SingleChoice(id="m00-a", prompt=make(), options={"a": "A", "b": "B"})')
+        specs_from_source(
+            'x = SingleChoice(id="m00-a", prompt=make(), options={"a": "A", "b": "B"})'
+        )
 
 
 def test_invalid_item_ids_are_refused():

@@ -30,9 +30,7 @@ def dists(tmp_path_factory):
     with zipfile.ZipFile(wheel) as zf:
         wheel_files = {n: zf.read(n) for n in zf.namelist()}
     with tarfile.open(sdist) as tf:
-        sdist_files = {
-            m.name: tf.extractfile(m).read() for m in tf.getmembers() if m.isfile()
-        }
+        sdist_files = {m.name: tf.extractfile(m).read() for m in tf.getmembers() if m.isfile()}
     return {"wheel": wheel_files, "sdist": sdist_files}
 
 
@@ -74,7 +72,9 @@ def test_find_leaks_catches_planted_key_material(tmp_path):
     key = load_key(FIXTURE_KEY)
     (tmp_path / "a.ipynb").write_text("x ### BEGIN HIDDEN TESTS y")
     (tmp_path / ".90-fixture.answers.json").write_text("{}")
-    (tmp_path / "b.txt").write_text(key.items["f-single"].explanation + " " + key.items["f-multi"].explanation)
+    (tmp_path / "b.txt").write_text(
+        key.items["f-single"].explanation + " " + key.items["f-multi"].explanation
+    )
     leaks = "\n".join(find_leaks(tmp_path, key))
     assert "BEGIN HIDDEN TESTS" in leaks
     assert "answers file" in leaks

@@ -59,9 +59,13 @@ def configure(
         AssignLatePenalties,
         CheckCellMetadata,
         ClearHiddenTests,
+        ClearOutput,
+        DeduplicateIds,
         GetGrades,
         IgnorePattern,
         LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
         SaveAutoGrades,
     )
 
@@ -69,12 +73,21 @@ def configure(
         FilterFeedback,
         GuardedExecute,
         InsertRubrics,
+        RestoreCells,
         ScoreAnswers,
         SnapshotAnswers,
     )
 
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    c.Autograde.sanitize_preprocessors = [
+        ClearOutput,
+        DeduplicateIds,
+        OverwriteKernelspec,
+        RestoreCells,  # before OverwriteCells, which cannot restore cells after item cells
+        OverwriteCells,
+        CheckCellMetadata,
+    ]
     c.Autograde.autograde_preprocessors = [
         SnapshotAnswers,  # before any student code runs
         GuardedExecute,

@@ -650,3 +650,27 @@ def test_answers_file_is_plain_json_with_seed_and_order(book):
     record = data["answers"]["t-multi"]
     assert record["value"] == ["a", "c"]  # authored order, whatever order they were given in
     assert record["seed"] == "alice:t-multi" and record["order"] == item.order
+
+
+PRACTICE_ANSWERS = {
+    "multiple_choice": (["a", "c"], ["a", "b"]),
+    "numeric": (192.5, 225.0),
+    "classification": ({"s1": "fact", "s2": "pred", "s3": "fact"}, {"s1": "pred"}),
+    "ordering": (["p8", "p9", "p10", "p11"], ["p11", "p10", "p9", "p8"]),
+    "phrase_selection": (["p1", "p2"], ["p3"]),
+    "computed": (225.0, 192.0),
+}
+
+
+@pytest.mark.parametrize("kind", list(PRACTICE_ANSWERS))
+def test_practice_feedback_judges_every_item_type(book, kind):
+    """Each practice type says 'Not quite' for a wrong answer and 'Correct' for the right one."""
+    cls, kwargs, _, _ = ITEMS[kind]
+    right, wrong = PRACTICE_ANSWERS[kind]
+    practice = {"answer": right, "explanation": "Because of ¶9."}
+    item = cls(**{**kwargs, "points": None}, practice=practice)
+    item.value = wrong
+    assert "Not quite" in item._feedback.value and "Because of ¶9." not in item._feedback.value
+    item.value = right
+    assert "Correct" in item._feedback.value and "Because of ¶9." in item._feedback.value
+    assert saved_value(kwargs["id"]) == right

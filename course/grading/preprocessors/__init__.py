@@ -1,5 +1,8 @@
 """The course's nbgrader preprocessors, one step per module.
 
+Sanitize pipeline: ``RestoreCells`` puts back cells a student deleted,
+before nbgrader's ``OverwriteCells``.
+
 Autograde pipeline (see :func:`course.grading.config.configure`)::
 
     SnapshotAnswers   before any student code runs: freeze the answers file
@@ -15,7 +18,15 @@ explanations unless the instructor allows them.
 from .filter_feedback import FilterFeedback
 from .guarded_execute import GuardedExecute
 from .insert_rubrics import InsertRubrics
+from .restore_cells import RestoreCells
 from .score_answers import ScoreAnswers
 from .snapshot_answers import SnapshotAnswers
 
-__all__ = ["FilterFeedback", "GuardedExecute", "InsertRubrics", "ScoreAnswers", "SnapshotAnswers"]
+__all__ = [
+    "FilterFeedback",
+    "GuardedExecute",
+    "InsertRubrics",
+    "RestoreCells",
+    "ScoreAnswers",
+    "SnapshotAnswers",
+]

@@ -71,6 +71,13 @@ class ScoreAnswers(NbGraderPreprocessor):
         else:
             problems.extend(snapshot.problems)
 
+        restored = [
+            c.metadata["nbgrader"]["grade_id"]
+            for c in nb.cells
+            if c.metadata.get("course", {}).get("restored") and "nbgrader" in c.metadata
+        ]
+        if restored:
+            problems.append(f"deleted cells were restored from the source: {', '.join(restored)}")
         results: dict[str, Result] = {}
         for item_id, spec in specs.items():
             if not spec.graded:
