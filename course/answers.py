@@ -347,7 +347,7 @@ class AnswerBook:
         shutil.copyfile(self.path, target)
         self._set_aside = target
         self.problems.append(
-            f"Some of your saved answers could not be read, so a copy of your answers file "
+            "Some of your saved answers could not be read, so a copy of your answers file "
             f"was kept as {target.name} before saving. Nothing was deleted: your instructor "
             "can recover those answers from that file."
         )
