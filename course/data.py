@@ -38,15 +38,22 @@ __all__ = [
     "CLAIM_TYPES",
     "ESSAY_FILE",
     "OPENING",
+    "RESOURCES",
     "EssayParts",
     "claims",
     "claims_by_type",
     "datasets_dir",
     "essay_paragraphs",
     "essay_text",
+    "estimates",
+    "events",
+    "load",
     "paragraph",
+    "places",
     "provenance",
     "show_essay",
+    "sources",
+    "sources_for",
     "split_essay",
 ]
 
@@ -378,3 +385,201 @@ def show_essay(residue: bool = True) -> HTML:
     )
     out.append("</div>")
     return HTML("\n".join(out))
+
+
+# --- the data package: tables loaded by name, typed from datapackage.json ----------
+
+#: Tabular resources of ``datapackage.json`` that :func:`load` returns.
+RESOURCES = ("sources", "claims", "paragraphs", "places", "events", "estimates")
+
+
+def _descriptor() -> dict:
+    import json
+
+    return json.loads((datasets_dir() / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def _resource(name: str) -> dict:
+    for resource in _descriptor()["resources"]:
+        if resource["name"] == name:
+            return resource
+    raise KeyError(f"No resource {name!r} in datapackage.json; known: {', '.join(RESOURCES)}")
+
+
+def load(name: str) -> pd.DataFrame:
+    """Load one table of the data package with the types its schema declares.
+
+    Strings become pandas ``string`` columns (``category`` where the schema
+    lists allowed values), integers ``Int64``, numbers ``float64``, booleans
+    ``boolean``. Dates are kept as written (``"2015-09-30"``, ``"2015-04"``),
+    because a month-precision date has no day; :func:`events` adds parsed
+    columns for day-precision dates.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`RESOURCES`.
+
+    Examples
+    --------
+    >>> from course import data
+    >>> data.load("places").loc[0, "place_id"]
+    'palmyra'
+    >>> str(data.load("sources")["seen"].dtype)
+    'boolean'
+    """
+    if name not in RESOURCES:
+        raise KeyError(f"No table {name!r}; choose one of {', '.join(RESOURCES)}")
+    resource = _resource(name)
+    fields = resource["schema"]["fields"]
+    df = pd.read_csv(
+        datasets_dir() / resource["path"],
+        dtype=str,
+        keep_default_na=False,
+        na_values=resource["schema"].get("missingValues", [""]),
+        encoding="utf-8",
+    )
+    for field in fields:
+        col, kind = field["name"], field["type"]
+        if col not in df:
+            continue
+        enum = field.get("constraints", {}).get("enum")
+        if kind == "integer":
+            df[col] = pd.to_numeric(df[col]).astype("Int64")
+        elif kind == "number":
+            df[col] = pd.to_numeric(df[col]).astype("float64")
+        elif kind == "boolean":
+            df[col] = df[col].str.lower().map({"true": True, "false": False}).astype("boolean")
+        elif enum:
+            df[col] = pd.Categorical(df[col], categories=list(enum))
+        else:
+            df[col] = df[col].astype("string")
+    return df
+
+
+def sources() -> pd.DataFrame:
+    """Return every source the course cites (S1…, plus ``ESSAY``), one row each.
+
+    Only rows with ``seen`` true may support a fact; see ``access`` for how
+    each was seen (original, mirror or republication, or secondhand).
+    """
+    return load("sources")
+
+
+def places() -> pd.DataFrame:
+    """Return the places named in the essay and the lessons, with coordinates and sources."""
+    return load("places")
+
+
+def _day_dates(values: pd.Series, precision: pd.Series) -> pd.Series:
+    day = precision.astype("string") == "day"
+    parsed = pd.to_datetime(values.where(day), format="%Y-%m-%d", errors="coerce")
+    return parsed
+
+
+def events() -> pd.DataFrame:
+    """Return the dated events, with ``start`` and ``end`` parsed where the day is known.
+
+    ``start_date`` and ``end_date`` keep the precision the sources give
+    (``"2015-04"`` is April 2015, day unknown); ``start`` and ``end`` are
+    timestamps for day-precision dates and NaT otherwise, so no day is invented.
+    ``end`` equals ``start`` for one-day events.
+
+    Examples
+    --------
+    >>> from course import data
+    >>> ev = data.events().set_index("event_id")
+    >>> str(ev.loc["russian-intervention-begins", "start"].date())
+    '2015-09-30'
+    """
+    df = load("events")
+    df["start"] = _day_dates(df["start_date"], df["date_precision"])
+    end = df["end_date"].fillna(df["start_date"])
+    df["end"] = _day_dates(end, df["date_precision"])
+    return df
+
+
+def estimates() -> pd.DataFrame:
+    """Return the estimates: one row per source per quantity, so disagreement is data.
+
+    Read ``counted`` before comparing two rows: sorties are not strikes, and a
+    share of declared targets is not a share of strikes. ``party_claim`` names
+    a party to the conflict when the figure is its own claim; ``derived`` rows
+    are computed by the course from the rows named in ``derived_from``.
+    """
+    return load("estimates")
+
+
+def _ids_in(value: object) -> list[str]:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return []
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def sources_for(row: pd.Series | str) -> pd.DataFrame:
+    """Return the sources behind any row of any table: where does this number come from?
+
+    Parameters
+    ----------
+    row : pandas.Series or str
+        A row of :func:`events`, :func:`estimates`, :func:`places` or
+        :func:`claims`, or the id of one (``"E001"``, ``"palmyra"``,
+        ``"russian-intervention-begins"``, ``"C32"``). Derived rows lead to
+        the sources of the rows they were computed from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows of :func:`sources`.
+
+    Examples
+    --------
+    >>> from course import data
+    >>> list(data.sources_for("palmyra")["source_id"])
+    ['S88']
+    >>> list(data.sources_for("C32")["source_id"])
+    ['ESSAY']
+    """
+    if isinstance(row, str):
+        row = _find_row(row)
+    ids: list[str] = []
+    pending = [row]
+    seen_rows: set[str] = set()
+    while pending:
+        current = pending.pop()
+        for col in ("source_id", "source_ids"):
+            if col in current.index:
+                ids += _ids_in(current[col])
+        if "claim_id" in current.index and not any(c in current.index for c in ("source_id",)):
+            ids.append("ESSAY")
+        for ref in _ids_in(current.get("derived_from")):
+            kind, _, key = ref.partition(":")
+            if ref in seen_rows:
+                continue
+            seen_rows.add(ref)
+            pending.append(
+                _find_row(key, table={"estimate": "estimates", "place": "places"}.get(kind))
+            )
+    table = sources()
+    wanted = list(dict.fromkeys(ids))
+    out = table[table["source_id"].isin(wanted)].copy()
+    out["_order"] = out["source_id"].map({sid: i for i, sid in enumerate(wanted)})
+    return out.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+_ID_COLUMNS = {
+    "estimates": "estimate_id",
+    "events": "event_id",
+    "places": "place_id",
+    "claims": "claim_id",
+}
+
+
+def _find_row(key: str, table: str | None = None) -> pd.Series:
+    tables = [table] if table else list(_ID_COLUMNS)
+    for name in tables:
+        df = load(name)
+        match = df[df[_ID_COLUMNS[name]] == key]
+        if not match.empty:
+            return match.iloc[0]
+    raise KeyError(f"No row with id {key!r} in {', '.join(tables)}")

@@ -26,7 +26,7 @@ SHARED = ROOT.parent / "shared"
 SHARED_ESSAY = SHARED / "essay" / "the-assad-regime-cannot-and-will-not-defeat-isis.txt"
 FACTS = SHARED / "research" / "facts.md"
 
-MODULES = ["00-orientation", "01-close-reading"]
+MODULES = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]-*.md"))
 #: Extra minimum of graded items per module (the contract's minimum is 8).
 MIN_GRADED = {"01-close-reading": 10}
 #: Paragraph openings as the fact sheet gives them ("How to read this file").
