@@ -49,7 +49,7 @@ def demo(
             cells.append(
                 "not graded"
                 if row.empty
-                else f"{row['score'].iloc[0]:g}/{row['max_score'].iloc[0]:g}"
+                else f"{round(row['score'].iloc[0], 2):g}/{row['max_score'].iloc[0]:g}"
             )
         score, maximum = rows["score"].sum(), rows["max_score"].sum()
         pct = f"{100 * score / maximum:.0f}%" if maximum else "-"
