@@ -105,6 +105,7 @@ def mark_cells(nb: nbformat.NotebookNode, lesson: Lesson) -> nbformat.NotebookNo
     """Give every cell its nbgrader metadata."""
     module = lesson.id
     counters = {"md": 0, "code": 0, "work": 0}
+    used_work_ids: set[str] = set()
     for index, cell in enumerate(nb.cells):
         course_meta = cell.metadata.get("course", {}) or {}
         role = course_meta.get("role")
@@ -139,6 +140,9 @@ def mark_cells(nb: nbformat.NotebookNode, lesson: Lesson) -> nbformat.NotebookNo
             )
             counters["work"] += 1
             grade_id = f"{following.id}-work" if following else f"{module}-work-{counters['work']}"
+            if grade_id in used_work_ids:  # two solution cells before one computed item
+                grade_id = f"{grade_id}-{counters['work']}"
+            used_work_ids.add(grade_id)
             cell.metadata["nbgrader"] = _nbgrader(grade_id, solution=True)
         elif course_meta.get("editable"):
             continue

@@ -1,7 +1,7 @@
 """Export grades: one row per student and module, and one row per item.
 
-``grades.csv``: student_id, module, score, max_score, percent,
-needs_manual_grade, problems. ``items.csv``: student_id, module, item_id,
+``grades.csv``: student_id, module, score, max_score, needs_manual_grade,
+percent. ``items.csv``: student_id, module, item_id,
 kind, score, max_score, verdict, answer, problems; written answers appear with
 kind ``written`` and their manual score (empty until graded).
 """

@@ -97,6 +97,7 @@ def event_day(events, event_id: str, column: str = "start_date") -> date:
 def test_package_validates_with_frictionless():
     """Does Frictionless find the package valid (schemas, types, keys, foreign keys)?"""
     import frictionless
+
     report = frictionless.Package(str(DESCRIPTOR)).validate()
     problems = report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"])
     for problem in problems:

@@ -124,6 +124,8 @@ def unanswered(spec: ItemSpec, key: ItemKey | None = None, *, problem: str | Non
 
 def _fraction_selection(chosen: list[str], correct: set[str]) -> tuple[float, list[str]]:
     """Hits minus false picks, over the number of correct options (over-selection costs)."""
+    if not correct:
+        return 0.0, ["the key lists no correct choice"]
     hits = len(set(chosen) & correct)
     false = len(set(chosen) - correct)
     details = [f"{hits} of {len(correct)} correct choices selected"]
@@ -162,6 +164,8 @@ def _score_value(spec: ItemSpec, key: ItemKey, value: Any) -> tuple[float, list[
         pos = {v: i for i, v in enumerate(value)}
         pairs = list(combinations(target, 2))
         right = sum(1 for a, b in pairs if pos[a] < pos[b])
+        if not pairs or sorted(target) != sorted(opts):
+            return 0.0, [], ["the key's order does not list every entry"]
         return right / len(pairs), [f"{right} of {len(pairs)} pairs in the right order"], []
     if kind == "classification":
         if not isinstance(value, Mapping):

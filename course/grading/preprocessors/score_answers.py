@@ -11,17 +11,9 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from ...render import render_html, render_text
+from ...render import VERDICT_WORDS, render_html, render_text
 from ..context import coursedir_of, load_module_key, source_specs
 from ..score import Result, score_item, unanswered
-
-_VERDICT_WORDS = {
-    "correct": "correct",
-    "partial": "partly correct",
-    "incorrect": "not correct",
-    "unanswered": "no answer saved",
-    "unreadable": "answer could not be read",
-}
 
 
 def results_path(root: str | Path, student: str, assignment: str, notebook: str) -> Path:
@@ -95,6 +87,9 @@ class ScoreAnswers(NbGraderPreprocessor):
                 results[item_id] = score_item(spec, key, snapshot.answers.get(item_id))
 
         answers = snapshot.answers if snapshot is not None else {}
+        unknown = sorted(set(answers) - set(specs))
+        if unknown:
+            problems.append(f"answers to unknown item ids were ignored: {', '.join(unknown)}")
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             grade_id = meta.get("grade_id", "")
@@ -143,7 +138,7 @@ class ScoreAnswers(NbGraderPreprocessor):
             score = min(max(score, 0.0), points)
         lines = [
             f"Scored by the course grader from your saved answer: {score:g} / {points:g} "
-            f"({_VERDICT_WORDS.get(result.verdict, result.verdict)}).",
+            f"({VERDICT_WORDS.get(result.verdict, result.verdict)}).",
             f"Your answer: {result.answer_text}",
         ]
         lines += [f"  {d}" for d in result.details]
