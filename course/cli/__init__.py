@@ -23,4 +23,4 @@ app.command("demo")(demo_cmd.demo)
 
 def main() -> None:
     """Run the ``course`` command line."""
-    app()
+    app(prog_name="course")

@@ -1,0 +1,5 @@
+"""Run the ``course`` command as ``python -m course``."""
+
+from .cli import main
+
+main()
