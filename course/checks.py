@@ -157,7 +157,7 @@ def check_lesson(lesson: Lesson, keys_dir: Path, sources: set[str], report: Chec
 
 
 def check_data(root: Path, report: CheckReport) -> None:
-    """Check the shipped essay and the claims table."""
+    """Check the shipped essay, the claims table and the whole data package."""
     from . import data
 
     try:
@@ -171,8 +171,19 @@ def check_data(root: Path, report: CheckReport) -> None:
         if any("verdict" in c.lower() for c in claims.columns):
             report.error("data", "the claims table must not carry verdicts (they are answers)")
         report.passed.append("data: essay ¶1–¶10 and claims C1–C41")
-    except Exception as exc:
+    except Exception as exc:  # any failure to load is a finding, not a crash
         report.error("data", f"the datasets could not be loaded: {exc}")
+        return
+    from .datacheck import validate_package
+
+    problems = validate_package()
+    for problem in problems:
+        report.error("data", problem)
+    if not problems:
+        report.passed.append(
+            "data: datapackage.json valid (Frictionless), every source id resolves, "
+            "facts rest on seen sources, no verdicts"
+        )
 
 
 def check_execution(

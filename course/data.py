@@ -393,20 +393,21 @@ def show_essay(residue: bool = True) -> HTML:
 RESOURCES = ("sources", "claims", "paragraphs", "places", "events", "estimates")
 
 
-def _descriptor() -> dict:
+def _descriptor(root: Path | None = None) -> dict:
     import json
 
-    return json.loads((datasets_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    folder = root or datasets_dir()
+    return json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
 
 
-def _resource(name: str) -> dict:
-    for resource in _descriptor()["resources"]:
+def _resource(name: str, root: Path | None = None) -> dict:
+    for resource in _descriptor(root)["resources"]:
         if resource["name"] == name:
             return resource
     raise KeyError(f"No resource {name!r} in datapackage.json; known: {', '.join(RESOURCES)}")
 
 
-def load(name: str) -> pd.DataFrame:
+def load(name: str, root: Path | None = None) -> pd.DataFrame:
     """Load one table of the data package with the types its schema declares.
 
     Strings become pandas ``string`` columns (``category`` where the schema
@@ -419,6 +420,8 @@ def load(name: str) -> pd.DataFrame:
     ----------
     name : str
         One of :data:`RESOURCES`.
+    root : Path, optional
+        The folder of ``datapackage.json`` (default: :func:`datasets_dir`).
 
     Examples
     --------
@@ -430,10 +433,11 @@ def load(name: str) -> pd.DataFrame:
     """
     if name not in RESOURCES:
         raise KeyError(f"No table {name!r}; choose one of {', '.join(RESOURCES)}")
-    resource = _resource(name)
+    folder = root or datasets_dir()
+    resource = _resource(name, folder)
     fields = resource["schema"]["fields"]
     df = pd.read_csv(
-        datasets_dir() / resource["path"],
+        folder / resource["path"],
         dtype=str,
         keep_default_na=False,
         na_values=resource["schema"].get("missingValues", [""]),
