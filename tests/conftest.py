@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_MODULE = "90-fixture"
 
@@ -25,3 +26,18 @@ def fixture_course(tmp_path_factory) -> Path:
     )
     release_modules(course, [FIXTURE_MODULE])
     return course
+
+
+@pytest.fixture(scope="session")
+def built_dists(tmp_path_factory) -> dict[str, Path]:
+    """The wheel and sdist built from this checkout (once per test session)."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    return {"wheel": next(out.glob("*.whl")), "sdist": next(out.glob("*.tar.gz"))}

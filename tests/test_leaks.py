@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -18,18 +16,10 @@ FIXTURE_KEY = Path(__file__).parent / "fixtures" / "keys" / "90-fixture.yaml"
 
 
 @pytest.fixture(scope="module")
-def dists(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    wheel = next(out.glob("*.whl"))
-    sdist = next(out.glob("*.tar.gz"))
-    with zipfile.ZipFile(wheel) as zf:
+def dists(built_dists):
+    with zipfile.ZipFile(built_dists["wheel"]) as zf:
         wheel_files = {n: zf.read(n) for n in zf.namelist()}
-    with tarfile.open(sdist) as tf:
+    with tarfile.open(built_dists["sdist"]) as tf:
         sdist_files = {m.name: tf.extractfile(m).read() for m in tf.getmembers() if m.isfile()}
     return {"wheel": wheel_files, "sdist": sdist_files}
 
