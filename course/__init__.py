@@ -1,7 +1,8 @@
 """Claims & Evidence: a source-criticism course in Jupyter.
 
 Students use :mod:`course.items` (exercise widgets), :mod:`course.data`
-(sourced datasets) and :func:`pack_submission`. Instructors use the
+(sourced datasets), :mod:`course.forecasts` (locked forecasts and Brier
+scores) and :func:`pack_submission`. Instructors use the
 ``course`` command (:mod:`course.cli`). Imports are lazy so that
 ``import course`` stays fast in a student's kernel.
 """
@@ -12,11 +13,11 @@ import importlib
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "data", "items", "pack_submission"]
+__all__ = ["__version__", "data", "forecasts", "items", "pack_submission"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"data", "items"}:
+    if name in {"data", "forecasts", "items"}:
         return importlib.import_module(f".{name}", __name__)
     if name == "pack_submission":
         from .pack import pack_submission

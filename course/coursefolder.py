@@ -37,6 +37,8 @@ def init_course(
     db_url: str | None = None,
     show_explanations: bool = False,
     timeout: int = 30,
+    notebook_timeout: int = 600,
+    memory_limit: int = 4096,
     overwrite_config: bool = False,
 ) -> list[Lesson]:
     """Create (or update) a course folder and return the modules built into ``source/``.
@@ -61,6 +63,8 @@ def init_course(
                 db_url=db_url,
                 show_explanations=show_explanations,
                 timeout=timeout,
+                notebook_timeout=notebook_timeout,
+                memory_limit=memory_limit,
             ),
             encoding="utf-8",
         )

@@ -6,14 +6,21 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from .coursefolder import init_course
 from .export import export_grades
+from .forecasts import brier, read_locked
 from .gradebatch import GradeReport, autograde_modules, feedback_modules
 from .gradebook import open_gradebook
+from .keys import load_key
 from .release import release_modules
 from .simulate import SimStudent, class_roster, manual_score, submit_class
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["FORECAST_MODULE", "DemoResult", "forecast_scores", "run_demo"]
+
+#: The module whose locked forecasts the demo scores.
+FORECAST_MODULE = "00-orientation"
 
 
 @dataclass
@@ -25,6 +32,37 @@ class DemoResult:
     roster: list[SimStudent]
     report: GradeReport
     exports: dict[str, Path] = field(default_factory=dict)
+    #: One row per student: locked forecasts and their Brier score (see forecast_scores).
+    forecasts: pd.DataFrame | None = None
+
+
+def forecast_scores(
+    course_dir: str | Path, roster: list[SimStudent], module: str = FORECAST_MODULE
+) -> pd.DataFrame:
+    """Return each student's locked forecasts in ``module`` and their Brier score.
+
+    Forecasts are read from ``submitted/<student>/<module>/`` (first locked
+    values only) and scored against the ``outcome`` of each forecast in the
+    module's key. Columns: ``student_id``, ``locked`` (how many forecasts were
+    locked), ``scored`` (how many of those have an outcome) and ``brier``
+    (empty when none could be scored; lower is better, always 50% scores 0.25).
+    """
+    course_dir = Path(course_dir)
+    key = load_key(course_dir / "autograde" / "keys" / f"{module}.yaml")
+    outcomes = {i: k.outcome for i, k in key.items.items() if k.outcome is not None}
+    rows = []
+    for student in roster:
+        locked = read_locked(module, course_dir / "submitted" / student.id / module)
+        scored = {i: p / 100 for i, p in locked.items() if i in outcomes}
+        rows.append(
+            {
+                "student_id": student.id,
+                "locked": len(locked),
+                "scored": len(scored),
+                "brier": brier(scored, outcomes) if scored else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=["student_id", "locked", "scored", "brier"])
 
 
 def _grade_written(course_dir: Path, modules: list[str], roster: list[SimStudent]) -> None:
@@ -87,4 +125,9 @@ def run_demo(
     _grade_written(folder, ids, roster)
     feedback_modules(folder, ids, report, progress=progress)
     report.exports = export_grades(folder, ids)
-    return DemoResult(folder, ids, roster, report, report.exports)
+    scores = None
+    if FORECAST_MODULE in ids:
+        scores = forecast_scores(folder, roster)
+        report.exports["forecasts"] = folder / "exports" / "forecasts.csv"
+        scores.to_csv(report.exports["forecasts"], index=False)
+    return DemoResult(folder, ids, roster, report, report.exports, scores)

@@ -1,4 +1,11 @@
-"""Grade a whole class: autograde, feedback and exports, never stopped by one bad submission."""
+"""Grade a whole class: autograde, feedback and exports, never stopped by one bad submission.
+
+Students are graded in parallel by long-lived nbgrader workers
+(:mod:`course.batch`), one student per request. A student whose grading fails
+(an nbgrader error, a notebook past the time limit, a grading process killed
+by student code) is retried once in a process of its own, then reported; the
+batch always finishes. Students already graded are skipped unless ``force``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .batch.fastpath import fast_path_refusals
+from .batch.pool import WorkerPool, default_jobs
+from .batch.state import ensure_students, graded_submissions, submitted_students
+from .batch.tasks import Outcome, Task
 from .coursefolder import course_modules, require_course
 from .export import export_grades
-from .nbgrader_cli import run_nbgrader
+from .gradebook import course_config
 from .reaper import reaping
 
 __all__ = [
@@ -19,9 +30,13 @@ __all__ = [
     "feedback_modules",
     "grade_course",
     "submitted_students",
+    "task_timeout",
 ]
 
 Progress = Callable[[str, int, int], None]
+
+#: Seconds added to the notebook time limit before a student's grading process is killed.
+TIMEOUT_MARGIN = 120.0
 
 
 @dataclass
@@ -34,6 +49,10 @@ class GradeReport:
     exports: dict[str, Path] = field(default_factory=dict)
     feedback: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # problems not tied to one student
+    #: module -> students skipped because they were graded before (and unchanged)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    #: modules graded by the fast path (no kernel)
+    fast: list[str] = field(default_factory=list)
 
     def add_problem(self, student: str, message: str) -> None:
         """Record one problem for a student (once)."""
@@ -47,39 +66,102 @@ class GradeReport:
         return sum(len(v) for v in self.failed.values())
 
 
-def submitted_students(course_dir: Path, module: str) -> list[str]:
-    """Return the students with a submission of ``module`` in ``submitted/``."""
-    root = course_dir / "submitted"
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / module).is_dir())
+def task_timeout(course_dir: str | Path, modules: list[str]) -> float:
+    """Return the seconds one student's module may take before its process is stopped.
+
+    The notebook time limit of the course's config (``GuardedExecute.notebook_timeout``)
+    times the module's number of notebooks, plus :data:`TIMEOUT_MARGIN`.
+    """
+    from .grading.preprocessors.guarded_execute import GuardedExecute
+
+    config = course_config(course_dir)
+    limit = config.GuardedExecute.get("notebook_timeout", GuardedExecute.notebook_timeout.default())
+    if not limit or limit <= 0:
+        return 24 * 3600.0
+    notebooks = max(
+        (len(list((Path(course_dir) / "source" / m).glob("*.ipynb"))) for m in modules),
+        default=1,
+    )
+    return float(limit) * max(1, notebooks) + TIMEOUT_MARGIN
 
 
 def _graded_since(course_dir: Path, module: str, student: str, since: float) -> bool:
-    autograded = course_dir / "autograded" / student / module / f"{module}.ipynb"
-    results = course_dir / "grading" / "results" / student / module / f"{module}.json"
-    return autograded.exists() and results.exists() and results.stat().st_mtime >= since - 1
+    autograded = course_dir / "autograded" / student / module
+    results = sorted((course_dir / "grading" / "results" / student / module).glob("*.json"))
+    return (
+        autograded.is_dir()
+        and any(autograded.glob("*.ipynb"))
+        and bool(results)
+        and all(p.stat().st_mtime >= since - 1 for p in results)
+    )
 
 
 def _collect_problems(course_dir: Path, module: str, student: str, report: GradeReport) -> None:
-    results = course_dir / "grading" / "results" / student / module / f"{module}.json"
-    try:
-        data = json.loads(results.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    for problem in data.get("problems", []):
-        report.add_problem(student, f"{module}: {problem}")
-    for item in data.get("items", []):
-        if item.get("problems"):
-            report.add_problem(student, f"{module} {item['item_id']}: {item['problems']}")
+    for results in sorted((course_dir / "grading" / "results" / student / module).glob("*.json")):
+        try:
+            data = json.loads(results.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for problem in data.get("problems", []):
+            report.add_problem(student, f"{module}: {problem}")
+        for item in data.get("items", []):
+            if item.get("problems"):
+                report.add_problem(student, f"{module} {item['item_id']}: {item['problems']}")
 
 
-def _last_error(log: str) -> str:
-    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
-    for line in reversed(lines):
-        if "Error" in line or "error" in line:
-            return line[-300:]
-    return lines[-1][-300:] if lines else "no output"
+class _Tally:
+    """Count finished, failed and to-be-retried tasks and report them as progress."""
+
+    def __init__(self, title: str, total: int, progress: Progress | None) -> None:
+        self.title, self.total, self.progress = title, total, progress
+        self.done = self.failed = self.retrying = 0
+        self.show()
+
+    def show(self) -> None:
+        if self.progress is None:
+            return
+        text = f"{self.title}: {self.done}/{self.total} students done, {self.failed} failed"
+        if self.retrying:
+            text += f", {self.retrying} to retry"
+        self.progress(text, self.done, self.total)
+
+    def first_try(self, outcome: Outcome, ok: bool) -> None:
+        if ok:
+            self.done += 1
+        else:
+            self.retrying += 1
+        self.show()
+
+    def retry(self, ok: bool) -> None:
+        self.retrying -= 1
+        self.done += 1
+        self.failed += 0 if ok else 1
+        self.show()
+
+
+def _plan(
+    course_dir: Path, modules: list[str], report: GradeReport, *, force: bool, fast: bool
+) -> list[Task]:
+    tasks = []
+    for module in modules:
+        students = submitted_students(course_dir, module)
+        if not students:
+            continue
+        done = set() if force else graded_submissions(course_dir, module)
+        report.skipped[module] = [s for s in students if s in done]
+        use_fast = False
+        if fast:
+            refusals = fast_path_refusals(course_dir, module)
+            if refusals:
+                more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
+                report.notes.append(
+                    f"{module}: graded with execution, not the fast path: {refusals[0]}{more}"
+                )
+            else:
+                use_fast = True
+                report.fast.append(module)
+        tasks += [Task("autograde", module, s, fast=use_fast) for s in students if s not in done]
+    return tasks
 
 
 def autograde_modules(
@@ -89,66 +171,130 @@ def autograde_modules(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    jobs: int | None = None,
+    fast: bool = False,
 ) -> None:
     """Autograde every submission of ``modules``; record who was graded and who failed.
 
-    Each module is autograded in one nbgrader process; students it could not
-    grade are retried once, each in a process of their own, then reported.
+    Parameters
+    ----------
+    course_dir : Path
+        The course folder.
+    modules : list of str
+        Module ids to grade.
+    report : GradeReport
+        Filled in: ``graded``, ``failed``, ``skipped``, ``problems``, ``notes``.
+    force : bool, default False
+        Re-grade students whose submission was graded before and has not changed.
+    progress : callable, optional
+        Called as ``progress(description, done, total)`` after each student.
+    jobs : int, optional
+        Students graded at once (default: the number of CPU cores).
+    fast : bool, default False
+        Score modules that need no execution without starting a kernel
+        (:mod:`course.batch.fastpath`); other modules still run.
     """
-    for index, module in enumerate(modules):
+    course_dir = Path(course_dir)
+    jobs = jobs or default_jobs()
+    tasks = _plan(course_dir, modules, report, force=force, fast=fast)
+    tally = _Tally("Autograding", len(tasks), progress)
+    final: dict[Task, Outcome] = {}
+    first_failures: dict[Task, Outcome] = {}
+    succeeded: set[Task] = set()
+    if tasks:
+        ensure_students(course_dir, {t.student for t in tasks})
+        timeout = task_timeout(course_dir, modules)
+
+        def judge(outcome: Outcome, since: float) -> bool:
+            t = outcome.task
+            good = outcome.ok and _graded_since(course_dir, t.module, t.student, since)
+            if good:
+                succeeded.add(t)
+            final[t] = outcome
+            return good
+
+        first_started = time.time()
+
+        def first(outcome: Outcome) -> None:
+            good = judge(outcome, first_started)
+            if not good:
+                first_failures[outcome.task] = outcome
+            tally.first_try(outcome, good)
+
+        with reaping(leftovers := []):
+            WorkerPool(course_dir, jobs, task_timeout=timeout).run(tasks, first)
+            if first_failures:
+                retry_started = time.time()
+                # Each failed student once more, in a process of its own.
+                WorkerPool(
+                    course_dir,
+                    min(jobs, len(first_failures)),
+                    task_timeout=timeout,
+                    tasks_per_worker=1,
+                ).run(list(first_failures), lambda o: tally.retry(judge(o, retry_started)))
+        report.notes.extend(leftovers)
+        for task in tasks:
+            outcome = final[task]
+            for note in outcome.notes:
+                report.add_problem(task.student, f"{task.module}: {note}")
+            if task not in succeeded:
+                report.failed.setdefault(task.module, []).append(task.student)
+                earlier = first_failures.get(task)
+                detail = outcome.message or "no graded notebook was written"
+                if earlier is not None and earlier.message and earlier.message != detail:
+                    detail = f"{earlier.message}; on retry: {detail}"
+                report.add_problem(
+                    task.student,
+                    f"{task.module}: could not be autograded, even on retry ({detail})",
+                )
+    for module in modules:
         students = submitted_students(course_dir, module)
-        if progress:
-            progress(f"Autograding {module} ({len(students)} students)", index, len(modules))
         if not students:
             continue
-        started = time.time()
-        args = ["autograde", module, "--create"] + (["--force"] if force else [])
-        with reaping(leftovers := []):
-            run_nbgrader(course_dir, *args)
-        report.notes.extend(f"{module}: {note}" for note in leftovers)
-        pending = [s for s in students if not _graded_since(course_dir, module, s, started)]
-        if not force:
-            # Graded in an earlier run and unchanged since: nbgrader skipped them on purpose.
-            pending = [s for s in pending if not (course_dir / "autograded" / s / module).exists()]
-        for student in pending:
-            retry_started = time.time()
-            with reaping(notes := []):
-                single = run_nbgrader(
-                    course_dir, "autograde", module, "--create", "--force", "--student", student
-                )
-            for note in notes:
-                report.add_problem(student, f"{module}: {note}")
-            if not _graded_since(course_dir, module, student, retry_started):
-                report.failed.setdefault(module, []).append(student)
-                report.add_problem(
-                    student, f"{module}: could not be autograded ({_last_error(single.log)})"
-                )
-        report.graded[module] = [s for s in students if s not in report.failed.get(module, [])]
+        failed = set(report.failed.get(module, []))
+        report.graded[module] = [s for s in students if s not in failed]
         for student in report.graded[module]:
             _collect_problems(course_dir, module, student, report)
     if progress:
-        progress("Autograding done", len(modules), len(modules))
+        progress(f"Autograding done: {tally.done - tally.failed} graded, {tally.failed} failed",
+                 tally.done, max(tally.total, 1))  # fmt: skip
 
 
 def feedback_modules(
-    course_dir: Path, modules: list[str], report: GradeReport, *, progress: Progress | None = None
+    course_dir: Path,
+    modules: list[str],
+    report: GradeReport,
+    *,
+    progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> None:
-    """Generate feedback HTML for every graded submission of ``modules``."""
-    for index, module in enumerate(modules):
-        if progress:
-            progress(f"Generating feedback for {module}", index, len(modules))
-        if not report.graded.get(module):
-            continue
-        fb = run_nbgrader(course_dir, "generate_feedback", module, "--force")
-        for student in report.graded[module]:
-            html = course_dir / "feedback" / student / module / f"{module}.html"
-            if not html.exists():
-                detail = f" ({_last_error(fb.log)})" if not fb.ok else ""
-                report.add_problem(student, f"{module}: feedback could not be generated{detail}")
-            else:
-                report.feedback.append(html)
-    if progress:
-        progress("Feedback done", len(modules), len(modules))
+    """Generate feedback HTML for every graded submission of ``modules``, in parallel."""
+    course_dir = Path(course_dir)
+    tasks = [Task("feedback", m, s) for m in modules for s in report.graded.get(m, [])]
+    if not tasks:
+        return
+    tally = _Tally("Writing feedback", len(tasks), progress)
+    outcomes: dict[Task, Outcome] = {}
+
+    def done(outcome: Outcome) -> None:
+        outcomes[outcome.task] = outcome
+        tally.first_try(outcome, True)
+
+    with reaping():
+        WorkerPool(
+            course_dir, jobs or default_jobs(), task_timeout=task_timeout(course_dir, modules)
+        ).run(tasks, done)
+    for task in tasks:
+        folder = course_dir / "feedback" / task.student / task.module
+        pages = sorted(folder.glob("*.html")) if folder.is_dir() else []
+        outcome = outcomes.get(task)
+        if outcome is not None and outcome.ok and pages:
+            report.feedback.extend(pages)
+        else:
+            detail = f" ({outcome.message})" if outcome is not None and outcome.message else ""
+            report.add_problem(
+                task.student, f"{task.module}: feedback could not be generated{detail}"
+            )
 
 
 def grade_course(
@@ -158,17 +304,23 @@ def grade_course(
     force: bool = False,
     feedback: bool = True,
     progress: Progress | None = None,
+    jobs: int | None = None,
+    fast: bool = False,
 ) -> GradeReport:
-    """Autograde every submission, generate feedback and export grades.
+    """Autograde every submission, generate feedback and write the exports.
 
     The batch always completes; :attr:`GradeReport.failed` lists what was
     left ungraded and :attr:`GradeReport.problems` every problem per student.
+    See :func:`autograde_modules` for ``force``, ``jobs`` and ``fast``, and
+    :mod:`course.export` for the files written to ``exports/``.
     """
     course_dir = require_course(course_dir)
     modules = modules or course_modules(course_dir)
     report = GradeReport()
-    autograde_modules(course_dir, modules, report, force=force, progress=progress)
+    autograde_modules(
+        course_dir, modules, report, force=force, progress=progress, jobs=jobs, fast=fast
+    )
     if feedback:
-        feedback_modules(course_dir, modules, report, progress=progress)
-    report.exports = export_grades(course_dir, modules)
+        feedback_modules(course_dir, modules, report, progress=progress, jobs=jobs)
+    report.exports = export_grades(course_dir, modules, report)
     return report

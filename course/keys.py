@@ -62,7 +62,8 @@ _ITEM_FIELDS = {
     "skills": "source-criticism skills the item practises",
     "claims": "fact-sheet claim ids the item is about",
     "about_course": "true for items about how the course works (no citation needed)",
-    "completion": "true to award full points for any saved answer (forecasts)",
+    "completion": "true to award full points for any saved answer (forecasts: any locked one)",
+    "outcome": "forecasts only: how the question resolved, 1 (YES) or 0 (NO), for Brier scores",
 }
 _WRITTEN_FIELDS = {
     "rubric": "list of {level, label, description}, highest level first",
@@ -91,6 +92,7 @@ class ItemKey:
     claims: tuple[str, ...] = ()
     about_course: bool = False
     completion: bool = False
+    outcome: int | None = None
 
     def citations(self) -> set[str]:
         """Return the C# and S# ids cited in the explanation and misconceptions."""
@@ -155,6 +157,9 @@ def _item_key(item_id: str, raw: Any, where: str) -> ItemKey:
                 "note": str(alt.get("note", "")),
             }
         )
+    outcome = raw.get("outcome")
+    if outcome is not None and (isinstance(outcome, bool) or outcome not in (0, 1)):
+        raise KeyFileError(f"{where}: {item_id}.outcome must be 1 (YES) or 0 (NO), not {outcome!r}")
     misconceptions = raw.get("misconceptions") or {}
     if not isinstance(misconceptions, Mapping):
         raise KeyFileError(f"{where}: {item_id}.misconceptions must map option ids to text")
@@ -170,6 +175,7 @@ def _item_key(item_id: str, raw: Any, where: str) -> ItemKey:
         claims=_strs(raw.get("claims"), f"{where}: {item_id}.claims"),
         about_course=bool(raw.get("about_course", False)),
         completion=bool(raw.get("completion", False)),
+        outcome=int(outcome) if outcome is not None else None,
     )
 
 
@@ -254,9 +260,13 @@ def check_key_against_spec(spec: ItemSpec, key: ItemKey) -> list[str]:
     problems: list[str] = []
     sid = spec.id
     opts = set(spec.options)
+    if spec.kind == "forecast" and not key.completion:
+        problems.append(f"{sid}: forecasts are graded for completion: set completion: true")
+    if key.outcome is not None and spec.kind != "forecast":
+        problems.append(f"{sid}: only forecasts take an outcome")
     if key.completion:
-        return problems
-    if spec.kind in {"single_choice", "multiple_choice", "phrase_selection"}:
+        pass
+    elif spec.kind in {"single_choice", "multiple_choice", "phrase_selection"}:
         answer = _ids(key.answer)
         if not answer:
             problems.append(f"{sid}: the key gives no answer")

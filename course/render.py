@@ -211,6 +211,14 @@ def _question_parts(spec: ItemSpec, order: Sequence[str] | None) -> list[tuple[s
     return []
 
 
+def _forecast_lines(spec: ItemSpec) -> list[tuple[str, str]]:
+    """Return a forecast's "as of" and resolution as (label, text) lines (none for other kinds)."""
+    if spec.kind != "forecast":
+        return []
+    lines = [("Forecast as of", spec.as_of)] if spec.as_of else []
+    return [*lines, ("How it resolves", spec.resolution)]
+
+
 def _score_line(result: Result) -> str:
     words = VERDICT_WORDS.get(result.verdict, result.verdict)
     return f"Score: {result.points:g} / {result.max_points:g} ({words})"
@@ -264,6 +272,8 @@ def render_html(
         parts.append("<ul>" + "".join(f"<li>{_esc(e)}</li>" for e in entries) + "</ul>")
     if spec.kind in {"numeric", "computed"} and spec.unit:
         parts.append(f"<p><strong>Unit:</strong> {_esc(spec.unit)}</p>")
+    for label, text in _forecast_lines(spec):
+        parts.append(f"<p><strong>{_esc(label)}:</strong> {_esc(text)}</p>")
     answer = _esc(describe_answer(spec, value))
     parts.append(f'<p class="ce-answer"><strong>Your answer:</strong> {answer}</p>')
     when = format_saved_at(saved_at)
@@ -316,6 +326,7 @@ def render_text(
         lines.extend(f"  {entry}" for entry in entries)
     if spec.kind in {"numeric", "computed"} and spec.unit:
         lines.append(f"Unit: {spec.unit}")
+    lines.extend(f"{label}: {text}" for label, text in _forecast_lines(spec))
     lines.append(f"Your answer: {describe_answer(spec, value)}")
     when = format_saved_at(saved_at)
     if when and value is not None:

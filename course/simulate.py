@@ -5,7 +5,8 @@ Each simulated student gets a profile: ``perfect`` (every key answer),
 every item) or ``partial`` (right with some probability, otherwise a wrong
 answer drawn the way real students err: the first distractors listed in a key
 are the more common misconceptions). Answers are written with the public
-answers API, exactly as the widgets write them, and submissions are placed in
+answers API, exactly as the widgets write them (a forecast as a draft, then,
+for most students, locked), and submissions are placed in
 ``submitted/<student>/<module>/`` with a ``timestamp.txt`` as nbgrader's
 collect leaves them.
 """
@@ -22,6 +23,7 @@ from typing import Any
 import nbformat
 
 from .answers import AnswerBook
+from .forecasts import record_forecast
 from .grading.context import source_specs
 from .items.spec import ItemSpec
 from .keys import ItemKey, ModuleKey, load_key
@@ -121,7 +123,27 @@ def answer_for(spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) ->
             i = rng.randrange(len(wrong) - 1)
             wrong[i], wrong[i + 1] = wrong[i + 1], wrong[i]
         return wrong
+    if kind == "forecast":
+        # A spread of probabilities with a little skill when the outcome is known;
+        # most students lock, some forget (and a forecast that is not locked scores 0).
+        centre = 50.0 if key.outcome is None else (65.0 if key.outcome else 35.0)
+        probability = int(min(95, max(5, 5 * round(rng.gauss(centre, 20) / 5))))
+        return {
+            "probability": probability,
+            "reason": "Simulated reason: what I knew in April 2016.",
+            "locked": right or rng.random() < 0.75,
+        }
     raise ValueError(f"No simulated answers for kind {kind!r}")
+
+
+def _record_forecast(book: AnswerBook, item_id: str, value: Any, rng: random.Random) -> None:
+    """Save a simulated forecast as a student would: a first draft, then the final version."""
+    probability = int(value["probability"])
+    draft = int(min(100, max(0, probability + rng.choice([-20, -10, 10, 20]))))
+    record_forecast(book, item_id, draft, "First thought.")
+    record_forecast(
+        book, item_id, probability, str(value.get("reason", "")), lock=bool(value.get("locked"))
+    )
 
 
 def _written_ids(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
@@ -173,6 +195,9 @@ def submit_student(
                 student.profile == "partial" and rng.random() < student.ability
             )
             value = answer_for(spec, key.items[item_id], right, rng)
+        if spec.kind == "forecast" and isinstance(value, dict):
+            _record_forecast(book, item_id, value, rng)
+            continue
         book.record(item_id, value, kind=spec.kind)
     if student.profile != "blank":
         nb = nbformat.read(folder / f"{module}.ipynb", as_version=4)

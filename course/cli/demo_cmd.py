@@ -41,6 +41,11 @@ def demo(
     for module in result.modules:
         table.add_column(module, justify="right")
     table.add_column("Total", justify="right")
+    brier: dict[str, float] = {}
+    if result.forecasts is not None:
+        table.add_column("Brier (00)", justify="right")
+        scored = result.forecasts.dropna(subset=["brier"])
+        brier = dict(zip(scored["student_id"], scored["brier"], strict=True))
     for student in result.roster:
         rows = grades[grades["student_id"] == student.id]
         cells = []
@@ -54,8 +59,16 @@ def demo(
         score, maximum = rows["score"].sum(), rows["max_score"].sum()
         pct = f"{100 * score / maximum:.0f}%" if maximum else "-"
         profile = student.profile if student.profile != "partial" else f"p={student.ability:.2f}"
-        table.add_row(student.id, profile, *cells, pct)
+        extra = []
+        if result.forecasts is not None:
+            extra.append(f"{brier[student.id]:.3f}" if student.id in brier else "-")
+        table.add_row(student.id, profile, *cells, pct, *extra)
     console.print(table)
+    if result.forecasts is not None:
+        console.print(
+            "Brier (00): the Brier score of each student's locked module 00 forecasts "
+            "(0 is perfect; always saying 50% scores 0.25; '-' means none was locked)."
+        )
     print_problems(result.report)
     console.print(f"Course folder: {result.course_dir}")
     for name, path in result.exports.items():

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from ..batch.pool import default_jobs
 from ..coursefolder import CourseFolderError
 from ..gradebatch import GradeReport, grade_course
-from ._ui import console, fail, progress_bar
+from ..lms import LmsSettingsError
+from ._ui import batch_progress, console, fail
 
 
 def print_problems(report: GradeReport) -> None:
@@ -33,18 +35,49 @@ def grade(
     ] = None,
     force: Annotated[bool, typer.Option(help="Re-grade students already graded.")] = False,
     feedback: Annotated[bool, typer.Option(help="Generate feedback HTML.")] = True,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Students graded at once (default: the number of cores)."
+        ),
+    ] = None,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            help="Score modules whose grading needs no code execution without starting a "
+            "kernel (same scores; other modules still run)."
+        ),
+    ] = False,
 ) -> None:
-    """Autograde everything submitted, generate feedback and export grades to CSV."""
+    """Autograde everything submitted, generate feedback and export grades to CSV.
+
+    Students are graded in parallel, one per worker; a student whose grading
+    fails is retried once, then reported. The exit status is 1 if any
+    submission was left ungraded.
+    """
+    workers = jobs or default_jobs()
+    console.print(
+        f"Grading with {workers} worker(s){' (fast path where it applies)' if fast else ''}"
+    )
     try:
-        with progress_bar("Grading") as progress:
+        with batch_progress("Grading") as progress:
             report = grade_course(
-                course_dir, modules, force=force, feedback=feedback, progress=progress
+                course_dir,
+                modules,
+                force=force,
+                feedback=feedback,
+                progress=progress,
+                jobs=workers,
+                fast=fast,
             )
-    except CourseFolderError as exc:
+    except (CourseFolderError, LmsSettingsError) as exc:
         raise fail(str(exc)) from exc
     for module, students in report.graded.items():
+        skipped = len(report.skipped.get(module, []))
+        how = " (fast path)" if module in report.fast else ""
         console.print(
-            f"{module}: {len(students)} graded, {len(report.failed.get(module, []))} failed"
+            f"{module}{how}: {len(students)} graded ({skipped} unchanged since the last run), "
+            f"{len(report.failed.get(module, []))} failed"
         )
     for name, path in report.exports.items():
         console.print(f"Wrote {name}: {path}")

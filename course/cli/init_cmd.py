@@ -30,6 +30,12 @@ def init(
         bool, typer.Option(help="Let feedback show correct answers and explanations.")
     ] = False,
     timeout: Annotated[int, typer.Option(help="Seconds one cell may run when grading.")] = 30,
+    notebook_timeout: Annotated[
+        int, typer.Option(help="Seconds one whole notebook may run when grading (0: no limit).")
+    ] = 600,
+    memory_limit: Annotated[
+        int, typer.Option(help="MiB of memory a student's kernel may use (0: no limit).")
+    ] = 4096,
     overwrite_config: Annotated[
         bool, typer.Option(help="Rewrite an existing nbgrader_config.py.")
     ] = False,
@@ -45,6 +51,8 @@ def init(
             db_url=db_url,
             show_explanations=show_explanations,
             timeout=timeout,
+            notebook_timeout=notebook_timeout,
+            memory_limit=memory_limit,
             overwrite_config=overwrite_config,
         )
     except (LessonError, CourseFolderError) as exc:

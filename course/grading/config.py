@@ -39,6 +39,8 @@ def configure(
     *,
     keys_dir: str | None = None,
     timeout: int = 30,
+    notebook_timeout: int = 600,
+    memory_limit: int = 4096,
     show_explanations: bool = False,
 ) -> Any:
     """Set the course's nbgrader pipelines on the config object ``c``.
@@ -51,6 +53,14 @@ def configure(
         Folder of the answer keys (default: ``<course root>/autograde/keys``).
     timeout : int, default 30
         Seconds a single cell may run during autograding.
+    notebook_timeout : int, default 600
+        Seconds a whole notebook may run during autograding; cells after the
+        limit are not run (their grade cells score 0). 0 means no limit.
+        ``course grade`` also stops a student's grading process that runs
+        past this limit (plus a margin) and reports the student.
+    memory_limit : int, default 4096
+        MiB of address space a student's kernel may use (``RLIMIT_AS``);
+        0 means no limit.
     show_explanations : bool, default False
         Whether student feedback shows correct answers and explanations.
     """
@@ -102,6 +112,8 @@ def configure(
     ]
     c.OverwriteCells.add_missing_cells = True
     c.Execute.timeout = timeout
+    c.GuardedExecute.notebook_timeout = notebook_timeout
+    c.GuardedExecute.memory_limit = memory_limit
     c.GenerateFeedback.preprocessors = [
         GetGrades,
         ClearHiddenTests,  # the fail-closed part of each grade cell
@@ -124,6 +136,8 @@ def render_nbgrader_config(
     db_url: str | None = None,
     show_explanations: bool = False,
     timeout: int = 30,
+    notebook_timeout: int = 600,
+    memory_limit: int = 4096,
 ) -> str:
     """Return the text of a course's ``nbgrader_config.py``."""
     db_line = (
@@ -154,6 +168,8 @@ configure(
     c,
     keys_dir=os.path.join(HERE, "autograde", "keys"),
     timeout={timeout},  # seconds one cell may run during autograding
+    notebook_timeout={notebook_timeout},  # seconds one whole notebook may run (0: no limit)
+    memory_limit={memory_limit},  # MiB of memory a student's kernel may use (0: no limit)
     # True shows students each correct answer and its explanation in feedback:
     show_explanations={show_explanations!r},
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from ..forecasts import first_locked
 from ..items.spec import ItemSpec
 from ..keys import ItemKey
 
@@ -82,12 +83,22 @@ def describe_answer(spec: ItemSpec, value: Any) -> str:
     if spec.kind in {"numeric", "computed"} and isinstance(value, int | float):
         return f"{value:g} {spec.unit}".strip()
     if spec.kind == "forecast" and isinstance(value, Mapping):
-        return f"{value.get('probability')}%: {value.get('reason', '')}"
+        state = "locked" if value.get("locked") else "not locked"
+        reason = str(value.get("reason") or "").strip()
+        text = f"{value.get('probability')}% ({state})"
+        return f"{text}: {reason}" if reason else text
     return repr(value)
 
 
 def describe_key(spec: ItemSpec, key: ItemKey) -> str:
     """Return the correct answer as plain text (grader-side only)."""
+    if key.completion:
+        if spec.kind != "forecast":
+            return "any saved answer (graded for completion)"
+        text = "any locked forecast (graded for completion)"
+        if key.outcome is not None:
+            text += f"; the question resolved {'YES' if key.outcome else 'NO'}"
+        return text
     if spec.kind in {"numeric", "computed"} and key.value is not None:
         text = f"{key.value:g} {spec.unit}".strip()
         if key.tolerance:
@@ -225,6 +236,8 @@ def score_item(spec: ItemSpec, key: ItemKey | None, record: Mapping[str, Any] | 
         return unanswered(spec, None, problem="no answer key for this item; ask the instructor")
     if record is None:
         return unanswered(spec, key)
+    if spec.kind == "forecast":
+        return _score_forecast(spec, key, record)
     if record.get("kind") not in (spec.kind, None):
         return unanswered(
             spec,
@@ -248,6 +261,50 @@ def score_item(spec: ItemSpec, key: ItemKey | None, record: Mapping[str, Any] | 
         verdict=verdict,
         answer=value,
         answer_text=describe_answer(spec, value),
+        correct_text=describe_key(spec, key),
+        explanation=key.explanation,
+        details=details,
+        problems=problems,
+    )
+
+
+def _score_forecast(spec: ItemSpec, key: ItemKey, record: Mapping[str, Any]) -> Result:
+    """Score a forecast for completion: full points once it is locked, from its first lock.
+
+    The first locked value (:func:`course.forecasts.first_locked`) is the
+    answer that counts; later revisions never change it. A forecast saved but
+    never locked scores 0.
+    """
+    if record.get("kind") not in (spec.kind, None):
+        return unanswered(
+            spec,
+            key,
+            problem=f"the saved answer is a {record.get('kind')} answer, not {spec.kind}",
+        )
+    locked = first_locked(record)
+    if locked is None:
+        result = unanswered(spec, key)
+        if record.get("value") is not None:
+            result.answer = record.get("value")
+            result.answer_text = describe_answer(spec, record.get("value"))
+            result.details = ["the forecast was saved but never locked; only a locked one counts"]
+        return result
+    if not key.completion:
+        fraction, details = 0.0, []
+        problems = ["forecasts are graded for completion only; the key needs completion: true"]
+    else:
+        fraction, details, problems = 1.0, ["completion credit: the forecast was locked"], []
+    revisions = record.get("revision", 1)
+    if isinstance(revisions, int) and not isinstance(revisions, bool) and revisions > 1:
+        details.append(f"{revisions} saved versions; the first locked one counts")
+    return Result(
+        item_id=spec.id,
+        kind=spec.kind,
+        points=round(spec.points * fraction, 4),
+        max_points=spec.points,
+        verdict="correct" if fraction >= 1.0 else "unreadable",
+        answer=locked,
+        answer_text=describe_answer(spec, locked),
         correct_text=describe_key(spec, key),
         explanation=key.explanation,
         details=details,

@@ -10,7 +10,8 @@ Run :func:`start` once, in a lesson's setup cell, then create items::
 Every item restores its saved answer when its cell runs again, saves each
 change at once through :class:`course.answers.AnswerBook`, and shows when it
 last saved. Graded items never show whether an answer is right; practice
-items do, at once.
+items do, at once. A :class:`Forecast` is locked by the student, and its
+first locked value is the one that counts.
 
 The widget classes are loaded on first use, so importing
 :mod:`course.items.spec` (as the grader does) never imports ipywidgets.
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = [
     "Classification",
     "ComputedAnswer",
+    "Forecast",
     "MultipleChoice",
     "Numeric",
     "Ordering",
@@ -43,12 +45,14 @@ _WHERE = {
     "Ordering": ".ordering",
     "PhraseSelection": ".phrases",
     "ComputedAnswer": ".computed",
+    "Forecast": ".forecast",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._base import show_saved, start
     from .classification import Classification
     from .computed import ComputedAnswer
+    from .forecast import Forecast
     from .multiple import MultipleChoice
     from .numeric import Numeric
     from .ordering import Ordering

@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 import traitlets
 
-from ..answers import AnswerBook
+from ..answers import HISTORY_LIMIT, AnswerBook
 from ..grading.score import describe_answer
 from ..render import format_saved_at, points_label, render_html, render_text
 from .spec import ItemSpec
@@ -230,6 +230,9 @@ class _Item(widgets.VBox):
     #: The item kind (a value of ``spec.CLASS_KINDS``).
     kind: ClassVar[str] = ""
 
+    #: How many earlier values each save keeps in the record's history (None: all).
+    history_limit: ClassVar[int | None] = HISTORY_LIMIT
+
     #: The current answer in its stored shape, or None. Python-side only (not synced).
     value = traitlets.Any(None, allow_none=True)
 
@@ -376,7 +379,13 @@ class _Item(widgets.VBox):
         """Record ``value``; on failure say so on screen and keep the answer shown."""
         known = len(self.book.problems)
         try:
-            record = self.book.record(self.spec.id, value, kind=self.kind, extra=self._extra())
+            record = self.book.record(
+                self.spec.id,
+                value,
+                kind=self.kind,
+                extra=self._extra(),
+                keep_history=self.history_limit,
+            )
         except Exception as exc:  # never raise into the notebook
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             self._status.value = _status_html(

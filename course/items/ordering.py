@@ -102,8 +102,8 @@ class Ordering(_Item):
         self._down.on_click(lambda _button: self.move(1))
         self._keep.on_click(lambda _button: self.save_order())
         hint = widgets.HTML(
-            "<small>Select an entry (arrow keys or click), then use Move up / Move down. "
-            "Each move is saved.</small>"
+            "<small>Select an entry (click it, or press Home or End in the list), then use "
+            "Move up / Move down. Each move is saved.</small>"
         )
         return [self._list, widgets.HBox([self._up, self._down, self._keep]), hint]
 

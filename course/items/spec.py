@@ -110,6 +110,9 @@ class ItemSpec:
         For numeric and computed answers.
     practice : dict or None
         For practice items only: ``{"answer": ..., "feedback": {...}}``; shown at once.
+    resolution, as_of : str
+        For forecasts: what exactly counts as YES, and the moment the forecast
+        is made from (such as ``"April 2016"``).
     """
 
     id: str
@@ -174,6 +177,14 @@ class ItemSpec:
                 if phrase not in passage:
                     raise SpecError(f"{item_id}: phrase {pid!r} ({phrase!r}) is not in the passage")
             options = phrases
+        if kind == "forecast":
+            resolution = kwargs.get("resolution")
+            if not isinstance(resolution, str) or not resolution.strip():
+                raise SpecError(
+                    f"{item_id}: a forecast needs a resolution: what exactly counts as YES"
+                )
+            if practice is not None:
+                raise SpecError(f"{item_id}: forecasts have no practice form")
         if practice is not None and not isinstance(practice, Mapping):
             raise SpecError(f"{item_id}: practice must be a mapping with an 'answer'")
         return cls(
@@ -215,6 +226,8 @@ class ItemSpec:
             "categories": dict(self.categories),
             "passage": self.passage,
             "unit": self.unit,
+            "resolution": self.resolution,
+            "as_of": self.as_of,
         }
 
 

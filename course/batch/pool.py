@@ -1,0 +1,305 @@
+"""Keep ``jobs`` grading workers busy; stop the ones that hang, replace the ones that die.
+
+Each worker (:mod:`course.batch.worker`) is a separate process that imports
+nbgrader once and then grades one student per request. The pool sends a
+worker its next task as soon as it answers the last one, so a slow student
+holds up one worker, never the batch. A task that runs past ``task_timeout``
+has its worker and everything the worker started (the student's kernel
+included) killed, and the task is reported as failed; a worker that dies (for
+example because a student's code killed it) fails its task the same way. A
+fresh worker takes the place of either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import selectors
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+from .tasks import Outcome, Task
+
+__all__ = ["WorkerPool", "default_jobs"]
+
+#: Seconds a new worker may take to import nbgrader and load the config.
+STARTUP_TIMEOUT = 120.0
+
+
+def default_jobs() -> int:
+    """Return the number of CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _kill_tree(pid: int) -> None:
+    try:
+        root = psutil.Process(pid)
+        procs = [*root.children(recursive=True), root]
+    except psutil.Error:
+        return
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=5)
+
+
+class _Worker:
+    """One worker process and the task it is working on."""
+
+    def __init__(self, course_dir: Path) -> None:
+        env = dict(os.environ)
+        env.setdefault("PYTHONWARNINGS", "ignore")
+        # nbgrader runs helper programs (alembic) by name: find them beside this Python.
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "course.batch.worker", str(course_dir)],
+            cwd=course_dir,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env=env,
+            start_new_session=True,
+        )
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self.buffer = b""
+        self.ready = False
+        self.task: Task | None = None
+        self.task_id = 0
+        self.timeout = 0.0
+        self.sent_at = time.monotonic()
+        self.deadline = self.sent_at + STARTUP_TIMEOUT
+        self.done = 0
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+    def send(self, task_id: int, task: Task, timeout: float) -> None:
+        self.task, self.task_id, self.timeout = task, task_id, timeout
+        self.sent_at = time.monotonic()
+        # A task sent before the worker is ready waits for its start-up first:
+        # its own time starts when the worker says it is ready.
+        self.deadline = self.sent_at + (timeout if self.ready else STARTUP_TIMEOUT)
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(task.to_line(task_id))
+        self.proc.stdin.flush()
+
+    def read_lines(self) -> list[dict] | None:
+        """Return the complete reply lines available, or None at end of file."""
+        try:
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+        except BlockingIOError:
+            return []
+        if not chunk:
+            return None
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def stderr_tail(self, limit: int = 600) -> str:
+        with contextlib.suppress(OSError, ValueError):
+            self.stderr.seek(0)
+            text = self.stderr.read().decode("utf-8", "replace")
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            return " | ".join(lines[-3:])[-limit:]
+        return ""
+
+    def stop(self, *, kill: bool = False) -> None:
+        if not kill and self.proc.poll() is None:
+            with contextlib.suppress(OSError, ValueError):
+                assert self.proc.stdin is not None
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                kill = True
+        if kill or self.proc.poll() is None:
+            _kill_tree(self.proc.pid)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
+        for stream in (self.proc.stdin, self.proc.stdout, self.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                if stream is not None:
+                    stream.close()
+
+
+class WorkerPool:
+    """Run tasks on ``jobs`` worker processes.
+
+    Parameters
+    ----------
+    course_dir : path-like
+        The course folder (the workers' working folder).
+    jobs : int
+        How many workers run at once.
+    task_timeout : float
+        Seconds one task may take before its worker is killed.
+    tasks_per_worker : int, optional
+        Replace a worker after this many tasks (1 runs each task in a
+        process of its own). Default: never.
+    """
+
+    def __init__(
+        self,
+        course_dir: str | Path,
+        jobs: int,
+        *,
+        task_timeout: float,
+        tasks_per_worker: int | None = None,
+    ) -> None:
+        self.course_dir = Path(course_dir).resolve()
+        self.jobs = max(1, int(jobs))
+        self.task_timeout = task_timeout
+        self.tasks_per_worker = tasks_per_worker
+
+    def run(
+        self, tasks: Iterable[Task], on_done: Callable[[Outcome], None] | None = None
+    ) -> list[Outcome]:
+        """Run every task and return their outcomes, in the order the tasks were given."""
+        queue = deque(enumerate(tasks))
+        results: dict[int, Outcome] = {}
+        total = len(queue)
+        workers: list[_Worker] = []
+        selector = selectors.DefaultSelector()
+
+        def finish(task_id: int, outcome: Outcome) -> None:
+            results[task_id] = outcome
+            if on_done is not None:
+                on_done(outcome)
+
+        def retire(worker: _Worker, *, kill: bool) -> None:
+            with contextlib.suppress(KeyError, ValueError):
+                selector.unregister(worker.proc.stdout)
+            worker.stop(kill=kill)
+            workers.remove(worker)
+
+        try:
+            while len(results) < total:
+                while queue and len(workers) < min(self.jobs, len(queue) + _busy(workers)):
+                    worker = _Worker(self.course_dir)
+                    workers.append(worker)
+                    selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)
+                for worker in workers:
+                    if not worker.busy and queue:
+                        task_id, task = queue.popleft()
+                        try:
+                            worker.send(task_id, task, self.task_timeout)
+                        except OSError:
+                            queue.appendleft((task_id, task))  # the worker died: see below
+                            worker.task = None
+                            worker.deadline = 0
+                now = time.monotonic()
+                wait = max(0.0, min((w.deadline for w in workers), default=now + 1) - now)
+                for key, _ in selector.select(timeout=min(wait, 5.0)):
+                    worker = key.data
+                    lines = worker.read_lines()
+                    if lines is None:
+                        self._died(worker, finish)
+                        retire(worker, kill=True)
+                        continue
+                    for reply in lines:
+                        if reply.get("ready"):
+                            worker.ready = True
+                            worker.sent_at = time.monotonic()
+                            worker.deadline = worker.sent_at + (
+                                worker.timeout if worker.busy else STARTUP_TIMEOUT
+                            )
+                            continue
+                        if worker.task is not None and reply.get("id") == worker.task_id:
+                            finish(worker.task_id, _outcome(worker.task, reply))
+                            worker.task = None
+                            worker.done += 1
+                            worker.deadline = time.monotonic() + STARTUP_TIMEOUT
+                    if self.tasks_per_worker and worker.done >= self.tasks_per_worker:
+                        retire(worker, kill=False)
+                now = time.monotonic()
+                for worker in list(workers):
+                    if worker.deadline > now:
+                        continue
+                    if worker.busy:
+                        assert worker.task is not None
+                        limit = round(now - worker.sent_at)
+                        finish(
+                            worker.task_id,
+                            Outcome(
+                                worker.task,
+                                ok=False,
+                                message=f"stopped after {limit} s (time limit); "
+                                "the notebook may loop forever or wait for input",
+                                seconds=now - worker.sent_at,
+                            ),
+                        )
+                        worker.task = None
+                    retire(worker, kill=True)
+        finally:
+            for worker in list(workers):
+                retire(worker, kill=bool(worker.busy))
+            selector.close()
+        return [results[i] for i in sorted(results)]
+
+    @staticmethod
+    def _died(worker: _Worker, finish: Callable[[int, Outcome], None]) -> None:
+        code = worker.proc.wait(timeout=10) if worker.proc.poll() is None else worker.proc.poll()
+        detail = worker.stderr_tail()
+        if worker.task is not None:
+            finish(
+                worker.task_id,
+                Outcome(
+                    worker.task,
+                    ok=False,
+                    message=f"the grading process stopped unexpectedly (exit code {code}; "
+                    "student code may have killed it, or it ran out of memory)"
+                    + (f": {detail}" if detail and not worker.ready else ""),
+                    seconds=time.monotonic() - worker.sent_at,
+                ),
+            )
+            worker.task = None
+        elif not worker.ready:
+            raise RuntimeError(
+                f"A grading worker could not start (exit code {code}): {detail or 'no output'}"
+            )
+
+
+def _busy(workers: list[_Worker]) -> int:
+    return sum(1 for w in workers if w.busy)
+
+
+_EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception)): (.*)$")
+
+
+def _reason(*texts: str) -> str:
+    """Return the most specific error line of nbgrader's log or traceback."""
+    for text in texts:
+        for line in reversed(text.splitlines()):
+            match = _EXCEPTION_LINE.match(line)
+            if match and not match.group(1).endswith("NbGraderException"):
+                return line.strip()[-300:]
+    lines = [ln.strip() for text in texts for ln in text.splitlines() if ln.strip()]
+    return lines[-1][-300:] if lines else "no output"
+
+
+def _outcome(task: Task, reply: dict) -> Outcome:
+    ok = bool(reply.get("ok"))
+    return Outcome(
+        task,
+        ok=ok,
+        message="" if ok else _reason(reply.get("log", ""), reply.get("error", "")),
+        log=reply.get("log", ""),
+        notes=list(reply.get("notes", [])),
+        seconds=float(reply.get("seconds", 0.0)),
+        peak_mib=float(reply.get("peak_mib", 0.0)),
+    )

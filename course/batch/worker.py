@@ -1,0 +1,134 @@
+"""The grading worker: import nbgrader once, then grade one student per request.
+
+Started by :class:`course.batch.pool.WorkerPool` as::
+
+    python -m course.batch.worker COURSE_DIR
+
+with the course folder as working folder. It loads the course's
+``nbgrader_config.py`` the way ``nbgrader autograde`` does (the same config
+files, the same pipelines), then reads requests from standard input, one JSON
+line each (see :class:`course.batch.tasks.Task`), and answers each with one
+JSON line. Every request gets a fresh nbgrader converter
+(``NbGraderAPI.autograde`` / ``generate_feedback``), so one student's run
+leaves nothing behind for the next but the imported modules.
+
+Replies go to a private copy of standard output: file descriptor 1 itself is
+pointed at ``/dev/null`` before any kernel starts, so what a student's kernel
+writes there can never be read as a reply.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import IO, Any
+
+from ..reaper import reaping
+from . import speedups
+from .fastpath import execution_free_pipeline
+from .tasks import Task
+
+__all__ = ["main"]
+
+#: How much of nbgrader's log and of a traceback a reply carries.
+LOG_TAIL = 4000
+
+
+def _private_stdout() -> IO[str]:
+    """Return a writer on the real standard output and point fd 1 at /dev/null."""
+    sys.stdout.flush()
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = sys.stderr
+    return replies
+
+
+def _peak_mib() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kernels = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, kernels) / 1024, 1)  # ru_maxrss is in KiB on Linux
+
+
+class Graders:
+    """nbgrader's API, configured as ``nbgrader autograde`` would be in this folder."""
+
+    def __init__(self, course_dir: Path) -> None:
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.apps.autogradeapp import AutogradeApp
+
+        os.chdir(course_dir)
+        speedups.install()
+        app = AutogradeApp()
+        app.initialize([])
+        self._app = app
+        self._api = NbGraderAPI(coursedir=app.coursedir, parent=app)
+        self._fast_api: Any = None
+
+    def _fast(self) -> Any:
+        if self._fast_api is None:
+            from nbgrader.apps import NbGraderAPI
+            from nbgrader.coursedir import CourseDirectory
+
+            config = copy.deepcopy(self._app.config)
+            config.Autograde.autograde_preprocessors = execution_free_pipeline(config)
+            self._fast_api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        return self._fast_api
+
+    def run(self, task: Task) -> dict[str, Any]:
+        """Run one task; return nbgrader's result (``success``, ``log``, ``error``)."""
+        if task.action == "autograde":
+            api = self._fast() if task.fast else self._api
+            return api.autograde(task.module, task.student, force=True, create=True)
+        return self._api.generate_feedback(task.module, task.student, force=True)
+
+
+def handle(graders: Graders, request: dict[str, Any]) -> dict[str, Any]:
+    """Run one request and return its reply."""
+    started = time.monotonic()
+    notes: list[str] = []
+    try:
+        task = Task.from_request(request)
+        with reaping(notes):
+            result = graders.run(task)
+        ok = bool(result.get("success"))
+        error = result.get("error", "")
+        log = result.get("log", "")
+    except Exception:
+        ok, error, log = False, traceback.format_exc(), ""
+    return {
+        "id": request.get("id"),
+        "ok": ok,
+        "error": error[-LOG_TAIL:],
+        "log": log[-LOG_TAIL:],
+        "notes": notes,
+        "seconds": round(time.monotonic() - started, 3),
+        "peak_mib": _peak_mib(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve requests until standard input closes; return the exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m course.batch.worker COURSE_DIR", file=sys.stderr)
+        return 2
+    replies = _private_stdout()
+    graders = Graders(Path(args[0]).resolve())
+    replies.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        replies.write(json.dumps(handle(graders, json.loads(line))) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""``course report DIR``: the item-analysis report of a graded course, as one HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..coursefolder import CourseFolderError, course_modules, require_course
+from ._ui import console, fail
+
+
+def report(
+    course_dir: Annotated[Path, typer.Argument(help="The course folder.")],
+    modules: Annotated[
+        list[str] | None, typer.Argument(help="Modules to analyse (default: all).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write the page (default: exports/report.html).")
+    ] = None,
+) -> None:
+    """Write item analysis (difficulty, discrimination, distractors, skills, claims) as HTML."""
+    from ..report import write_report
+
+    try:
+        folder = require_course(course_dir)
+        chosen = modules or course_modules(folder)
+        unknown = sorted(set(chosen) - set(course_modules(folder)))
+        if unknown:
+            raise CourseFolderError(f"Unknown module(s): {', '.join(unknown)}")
+        path = write_report(folder, chosen, output)
+    except CourseFolderError as exc:
+        raise fail(str(exc), "Run `course grade` first; the report reads its results.") from exc
+    console.print(f"Wrote the item-analysis report: {path}")

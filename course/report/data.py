@@ -1,0 +1,170 @@
+"""Gather what the item-analysis report needs from a graded course folder.
+
+Scores come from the exports' sources (:func:`course.export.collect_grades`
+and :func:`course.export.collect_items`); which options each student picked
+comes from the answers snapshots the grader scored
+(``grading/snapshots/<student>/<module>/``); options, correct answers,
+skills and claims come from the source notebooks and the answer keys.
+Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..answers import answers_filename, read_answers
+from ..export import collect_grades, collect_items
+from ..grading.context import load_module_key, source_specs
+from ..grading.snapshot import snapshot_dir
+from ..items.spec import ItemSpec
+from ..keys import ModuleKey
+
+__all__ = ["CHOICE_KINDS", "ReportData", "load_report_data", "option_catalogue", "picks_of"]
+
+#: Item kinds whose options get a distractor analysis.
+CHOICE_KINDS = ("single_choice", "multiple_choice", "phrase_selection", "classification")
+
+
+@dataclass
+class ReportData:
+    """The tables of one report."""
+
+    modules: list[str]
+    grades: pd.DataFrame
+    responses: pd.DataFrame
+    items: pd.DataFrame
+    picks: pd.DataFrame
+    catalogue: pd.DataFrame
+    tags: pd.DataFrame
+
+
+def _ids(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list | tuple):
+        return {v for v in value if isinstance(v, str)}
+    return set()
+
+
+def option_catalogue(module: str, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
+    """Return every option of a choice item, with its label and whether it is correct.
+
+    Classification items have one option per statement and category,
+    ``"<statement>:<category>"``.
+    """
+    rows = []
+    if spec.kind == "classification":
+        key = answer if isinstance(answer, dict) else {}
+        for sid, statement in spec.statements.items():
+            for cid, category in spec.categories.items():
+                rows.append(
+                    {
+                        "option": f"{sid}:{cid}",
+                        "label": f"{statement} → {category}",
+                        "correct": cid in _ids(key.get(sid)),
+                    }
+                )
+    elif spec.kind in CHOICE_KINDS:
+        correct = _ids(answer)
+        for oid, text in spec.options.items():
+            rows.append({"option": oid, "label": text, "correct": oid in correct})
+    return [{"module": module, "item_id": spec.id, **row} for row in rows]
+
+
+def picks_of(spec: ItemSpec, value: Any) -> list[str | None] | None:
+    """Return the options a saved value picks (``[None]`` for none), or None if unusable."""
+    if spec.kind == "single_choice":
+        return [value] if isinstance(value, str) and value in spec.options else None
+    if spec.kind in {"multiple_choice", "phrase_selection"}:
+        if not isinstance(value, list):
+            return None
+        chosen = [v for v in dict.fromkeys(value) if isinstance(v, str) and v in spec.options]
+        return chosen or [None]
+    if spec.kind == "classification":
+        if not isinstance(value, dict):
+            return None
+        chosen = [
+            f"{sid}:{cid}"
+            for sid, cid in value.items()
+            if sid in spec.statements and cid in spec.categories
+        ]
+        return chosen or [None]
+    return None
+
+
+def _module_specs(course_dir: Path, module: str) -> dict[str, tuple[str, ItemSpec]]:
+    """Return item id -> (notebook, spec) for the graded items of a module."""
+    out = {}
+    for path in sorted((course_dir / "source" / module).glob("*.ipynb")):
+        for item_id, spec in source_specs(path).items():
+            if spec.graded:
+                out[item_id] = (path.stem, spec)
+    return out
+
+
+def _tags(module: str, key: ModuleKey) -> list[dict[str, str]]:
+    rows = []
+    for entries in (key.items, key.written):
+        for item_id, entry in entries.items():
+            rows += [
+                {"module": module, "item_id": item_id, "tag_type": "skill", "tag": s}
+                for s in entry.skills
+            ]
+            rows += [
+                {"module": module, "item_id": item_id, "tag_type": "claim", "tag": c}
+                for c in entry.claims
+            ]
+    return rows
+
+
+def load_report_data(course_dir: str | Path, modules: list[str]) -> ReportData:
+    """Return the grades, per-item scores, option picks, option catalogue and tags."""
+    course_dir = Path(course_dir)
+    grades = collect_grades(course_dir, modules)
+    responses = collect_items(course_dir, modules)
+    keys_dir = course_dir / "autograde" / "keys"
+    items, catalogue, picks, tags = [], [], [], []
+    for module in modules:
+        specs = _module_specs(course_dir, module)
+        key = load_module_key(keys_dir, module)
+        if key is not None:
+            tags += _tags(module, key)
+        for item_id, (_, spec) in specs.items():
+            answer = key.items[item_id].answer if key and item_id in key.items else None
+            items.append(
+                {"module": module, "item_id": item_id, "kind": spec.kind, "prompt": spec.prompt}
+            )
+            catalogue += option_catalogue(module, spec, answer)
+        graded = responses[(responses["module"] == module) & (responses["kind"] != "written")]
+        for student in sorted(set(graded["student_id"])):
+            answers: dict[str, Any] = {}
+            for notebook in sorted({nb for nb, _ in specs.values()}):
+                path = snapshot_dir(course_dir, student, module) / answers_filename(
+                    notebook
+                ).lstrip(".")
+                answers.update(read_answers(path, notebook=notebook).answers)
+            for item_id, (_, spec) in specs.items():
+                record = answers.get(item_id) or {}
+                if record.get("kind") not in (spec.kind, None):
+                    continue  # scored as unreadable: not a pick of this item's options
+                chosen = picks_of(spec, record.get("value")) if record else None
+                for option in chosen or []:
+                    picks.append(
+                        {"student_id": student, "module": module, "item_id": item_id,
+                         "option": option}
+                    )  # fmt: skip
+    return ReportData(
+        modules=list(modules),
+        grades=grades,
+        responses=responses,
+        items=pd.DataFrame(items, columns=["module", "item_id", "kind", "prompt"]),
+        picks=pd.DataFrame(picks, columns=["student_id", "module", "item_id", "option"]),
+        catalogue=pd.DataFrame(
+            catalogue, columns=["module", "item_id", "option", "label", "correct"]
+        ),
+        tags=pd.DataFrame(tags, columns=["module", "item_id", "tag_type", "tag"]),
+    )
