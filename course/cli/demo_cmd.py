@@ -35,11 +35,14 @@ def demo(
     except (LessonError, CourseFolderError, ReleaseError) as exc:
         raise fail(str(exc)) from exc
     grades = pd.read_csv(result.exports["grades"])
-    table = Table(title=f"Simulated class of {len(result.roster)} (seed {seed})")
+    table = Table(
+        title=f"Simulated class of {len(result.roster)} (seed {seed})",
+        caption="Each module's score as a share of its points; exact scores are in grades.csv.",
+    )
     table.add_column("Student")
     table.add_column("Profile")
     for module in result.modules:
-        table.add_column(module, justify="right")
+        table.add_column(module.split("-", 1)[0], justify="right")
     table.add_column("Total", justify="right")
     brier: dict[str, float] = {}
     if result.forecasts is not None:
@@ -51,11 +54,10 @@ def demo(
         cells = []
         for module in result.modules:
             row = rows[rows["module"] == module]
-            cells.append(
-                "not graded"
-                if row.empty
-                else f"{round(row['score'].iloc[0], 2):g}/{row['max_score'].iloc[0]:g}"
-            )
+            if row.empty or not row["max_score"].iloc[0]:
+                cells.append("-")
+            else:
+                cells.append(f"{100 * row['score'].iloc[0] / row['max_score'].iloc[0]:.0f}%")
         score, maximum = rows["score"].sum(), rows["max_score"].sum()
         pct = f"{100 * score / maximum:.0f}%" if maximum else "-"
         profile = student.profile if student.profile != "partial" else f"p={student.ability:.2f}"
@@ -64,6 +66,7 @@ def demo(
             extra.append(f"{brier[student.id]:.3f}" if student.id in brier else "-")
         table.add_row(student.id, profile, *cells, pct, *extra)
     console.print(table)
+    console.print("Modules: " + ", ".join(result.modules))
     if result.forecasts is not None:
         console.print(
             "Brier (00): the Brier score of each student's locked module 00 forecasts "
