@@ -29,6 +29,7 @@ import traceback
 from pathlib import Path
 from typing import IO, Any
 
+from ..grading.intake import INTAKE_DIRECTORY, intake_submission
 from ..reaper import reaping
 from . import speedups
 from .fastpath import execution_free_pipeline
@@ -68,6 +69,10 @@ class Graders:
         speedups.install()
         app = AutogradeApp()
         app.initialize([])
+        # nbgrader grades the intake copy (course.grading.intake), never submitted/ itself.
+        self._submitted = app.coursedir.submitted_directory
+        app.coursedir.submitted_directory = INTAKE_DIRECTORY
+        self._root = Path(app.coursedir.root)
         self._app = app
         self._api = NbGraderAPI(coursedir=app.coursedir, parent=app)
         self._fast_api: Any = None
@@ -79,12 +84,21 @@ class Graders:
 
             config = copy.deepcopy(self._app.config)
             config.Autograde.autograde_preprocessors = execution_free_pipeline(config)
-            self._fast_api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+            coursedir = CourseDirectory(config=config)
+            coursedir.submitted_directory = INTAKE_DIRECTORY
+            self._fast_api = NbGraderAPI(coursedir=coursedir, config=config)
         return self._fast_api
 
     def run(self, task: Task) -> dict[str, Any]:
         """Run one task; return nbgrader's result (``success``, ``log``, ``error``)."""
         if task.action == "autograde":
+            intake_submission(
+                self._root,
+                task.student,
+                task.module,
+                submitted_directory=self._submitted,
+                release_directory=self._app.coursedir.release_directory,
+            )
             api = self._fast() if task.fast else self._api
             return api.autograde(task.module, task.student, force=True, create=True)
         return self._api.generate_feedback(task.module, task.student, force=True)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..coursefolder import CourseFolderError, init_course
+from ..grading.sandbox import INSTALL_HINT, MODES, probe_bubblewrap
 from ..lessons import LessonError
 from ._ui import console, fail
 
@@ -36,11 +37,24 @@ def init(
     memory_limit: Annotated[
         int, typer.Option(help="MiB of memory a student's kernel may use (0: no limit).")
     ] = 4096,
+    sandbox: Annotated[
+        str | None,
+        typer.Option(
+            help="Isolation of student code during grading: bubblewrap (required), auto "
+            "(bubblewrap where it works, else none, reported on every submission) or none. "
+            "Default: bubblewrap if it works here, else auto.",
+        ),
+    ] = None,
     overwrite_config: Annotated[
         bool, typer.Option(help="Rewrite an existing nbgrader_config.py.")
     ] = False,
 ) -> None:
     """Create a standard nbgrader course folder with the course's grading steps."""
+    works, detail = probe_bubblewrap()
+    if sandbox is None:
+        sandbox = "bubblewrap" if works else "auto"
+    elif sandbox not in MODES:
+        raise fail(f"Unknown --sandbox {sandbox!r}.", f"Use one of: {', '.join(MODES)}.")
     try:
         built = init_course(
             course_dir,
@@ -53,11 +67,23 @@ def init(
             timeout=timeout,
             notebook_timeout=notebook_timeout,
             memory_limit=memory_limit,
+            sandbox=sandbox,
             overwrite_config=overwrite_config,
         )
     except (LessonError, CourseFolderError) as exc:
         raise fail(str(exc)) from exc
     console.print(f"Course folder ready: [bold]{course_dir}[/]")
+    if sandbox == "none":
+        console.print("Isolation: none (--sandbox none). Student code will run as your user.")
+    elif works:
+        console.print(
+            f"Isolation: student code is graded in a {detail} sandbox (sandbox={sandbox!r})."
+        )
+    else:
+        console.print(
+            f"[yellow]Isolation: not available here: {detail}[/] {INSTALL_HINT}"
+            + (" Grading will refuse to run until it is." if sandbox == "bubblewrap" else "")
+        )
     for lesson in built:
         console.print(f"  source/{lesson.id}/{lesson.id}.ipynb")
     console.print(f"Next: [bold]course release {course_dir}[/]")

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Bool, Enum, Integer
 
+from ..context import coursedir_of
 from ..limits import Deadline, address_space_limiter
+from ..sandbox import (
+    MODES,
+    Isolation,
+    SandboxedKernelManager,
+    SandboxPlan,
+    resolve_isolation,
+    throwaway_copy,
+)
 
 
 class GuardedExecute(Execute):
@@ -25,7 +37,39 @@ class GuardedExecute(Execute):
     and once it is spent the remaining cells are not run. A grade cell that
     was not run gets an error output, so it scores 0 instead of nbgrader's
     full credit for a cell without output.
+
+    ``sandbox`` isolates the kernel (:mod:`course.grading.sandbox`): with
+    bubblewrap, it runs on a throwaway copy of the submission, cannot see the
+    course folder and has no network. Without isolation (``sandbox="none"``, or
+    ``"auto"`` where bubblewrap cannot run), the kernel runs as the grader's
+    user, and the submission's problem list says so.
     """
+
+    sandbox = Enum(
+        list(MODES),
+        default_value="auto",
+        help="Isolation of the student's kernel: 'bubblewrap' (required), 'auto' (bubblewrap "
+        "where it works, otherwise none, reported on every submission) or 'none'.",
+    ).tag(config=True)
+
+    sandbox_network = Bool(False, help="Whether a sandboxed kernel keeps network access.").tag(
+        config=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+        self._plan: SandboxPlan | None = None
+
+    def isolation(self) -> Isolation:
+        """Return the isolation kernels get (SandboxError if required and absent)."""
+        return resolve_isolation(self.sandbox, network=self.sandbox_network)
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if self._plan is not None and isinstance(km, SandboxedKernelManager):
+            km.prepare_sandbox(self._plan)
+        return km
 
     memory_limit = Integer(
         4096,
@@ -44,6 +88,27 @@ class GuardedExecute(Execute):
         return super().start_new_kernel(**kwargs)
 
     def preprocess(self, nb, resources, km=None):
+        isolation = self.isolation()
+        course = resources.setdefault("course", {})
+        course["isolation"] = isolation
+        if not isolation.active:
+            self._problem(resources, isolation.problem() or "graded without isolation")
+            return self._run(nb, resources, km)
+        workdir = resources.get("metadata", {}).get("path") or os.getcwd()
+        with throwaway_copy(workdir) as (copy, runtime):
+            self._plan = SandboxPlan(
+                bwrap=isolation.bwrap or "bwrap",
+                workdir=copy,
+                runtime_dir=runtime,
+                course_root=Path(coursedir_of(self).root),
+                network=isolation.network,
+            )
+            try:
+                return self._run(nb, resources, km)
+            finally:
+                self._plan = None
+
+    def _run(self, nb, resources, km=None):
         self._deadline = Deadline(self.notebook_timeout)
         self._skipped = 0
         per_cell = self.timeout
