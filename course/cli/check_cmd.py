@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..checks import run_checks
+from ..grading.sandbox import resolve_isolation
 from ._ui import console, fail, progress_bar
 
 
@@ -30,6 +31,9 @@ def check(
     for finding in report.findings:
         mark = "[red]✗[/]" if finding.error else "[yellow]![/]"
         console.print(f"{mark} {finding.area}: {finding.message}")
+    isolation = resolve_isolation("auto")
+    mark = "[green]✓[/]" if isolation.active else "[yellow]![/]"
+    console.print(f"{mark} grading: {isolation.describe()}")
     if not report.ok:
         raise fail(
             f"{sum(f.error for f in report.findings)} check(s) failed.",
