@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .batch.fastpath import fast_path_refusals
@@ -22,6 +22,9 @@ from .batch.tasks import Outcome, Task
 from .coursefolder import course_modules, require_course
 from .export import export_grades
 from .gradebook import course_config
+from .grading.intake import read_intake_report
+from .grading.manifest import verify_keys
+from .grading.sandbox import Isolation, course_isolation
 from .reaper import reaping
 
 __all__ = [
@@ -53,6 +56,8 @@ class GradeReport:
     skipped: dict[str, list[str]] = field(default_factory=dict)
     #: modules graded by the fast path (no kernel)
     fast: list[str] = field(default_factory=list)
+    #: the isolation student kernels ran under (course.grading.sandbox)
+    isolation: Isolation | None = None
 
     def add_problem(self, student: str, message: str) -> None:
         """Record one problem for a student (once)."""
@@ -97,6 +102,9 @@ def _graded_since(course_dir: Path, module: str, student: str, since: float) -> 
 
 
 def _collect_problems(course_dir: Path, module: str, student: str, report: GradeReport) -> None:
+    intake = read_intake_report(course_dir, student, module) or {}
+    for problem in intake.get("problems", []) if isinstance(intake.get("problems"), list) else []:
+        report.add_problem(student, f"{module}: {problem}")
     for results in sorted((course_dir / "grading" / "results" / student / module).glob("*.json")):
         try:
             data = json.loads(results.read_text(encoding="utf-8"))
@@ -200,6 +208,7 @@ def autograde_modules(
     tally = _Tally("Autograding", len(tasks), progress)
     final: dict[Task, Outcome] = {}
     first_failures: dict[Task, Outcome] = {}
+    blank_fallbacks: dict[Task, Outcome] = {}
     succeeded: set[Task] = set()
     if tasks:
         ensure_students(course_dir, {t.student for t in tasks})
@@ -232,12 +241,43 @@ def autograde_modules(
                     task_timeout=timeout,
                     tasks_per_worker=1,
                 ).run(list(first_failures), lambda o: tally.retry(judge(o, retry_started)))
+            still = [t for t in tasks if t not in succeeded]
+            if still:
+                # Last resort: the blank released notebook in place of one nbgrader could not
+                # process, so the student is graded (saved answers count) and never left out.
+                fallback_started = time.time()
+                blanks = {replace(t, blank=True): t for t in still}
+
+                def fallback(outcome: Outcome) -> None:
+                    original = blanks[outcome.task]
+                    t = outcome.task
+                    if outcome.ok and _graded_since(
+                        course_dir, t.module, t.student, fallback_started
+                    ):
+                        succeeded.add(original)
+                        blank_fallbacks[original] = final[original]
+                        tally.failed -= 1
+
+                WorkerPool(
+                    course_dir,
+                    min(jobs, len(blanks)),
+                    task_timeout=timeout,
+                    tasks_per_worker=1,
+                ).run(list(blanks), fallback)
+                tally.show()
         report.notes.extend(leftovers)
         for task in tasks:
             outcome = final[task]
             for note in outcome.notes:
                 report.add_problem(task.student, f"{task.module}: {note}")
-            if task not in succeeded:
+            if task in blank_fallbacks:
+                report.add_problem(
+                    task.student,
+                    f"{task.module}: the submitted notebook could not be graded "
+                    f"({outcome.message or 'no graded notebook was written'}), even on retry; "
+                    "the blank released notebook was graded in its place",
+                )
+            elif task not in succeeded:
                 report.failed.setdefault(task.module, []).append(task.student)
                 earlier = first_failures.get(task)
                 detail = outcome.message or "no graded notebook was written"
@@ -316,7 +356,9 @@ def grade_course(
     """
     course_dir = require_course(course_dir)
     modules = modules or course_modules(course_dir)
+    verify_keys(course_dir, modules)  # before anyone is graded: KeyManifestError if a key changed
     report = GradeReport()
+    report.isolation = course_isolation(course_dir)  # SandboxError if required and absent
     autograde_modules(
         course_dir, modules, report, force=force, progress=progress, jobs=jobs, fast=fast
     )

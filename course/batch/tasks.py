@@ -25,6 +25,9 @@ class Task:
     student: str
     #: Score without running the notebook (see :mod:`course.batch.fastpath`).
     fast: bool = False
+    #: Grade the blank released notebook in place of the submitted one (the last resort
+    #: for a notebook nbgrader cannot process; the saved answers file still counts).
+    blank: bool = False
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -37,7 +40,13 @@ class Task:
     @classmethod
     def from_request(cls, data: dict[str, Any]) -> Task:
         """Return the task of a decoded request line."""
-        return cls(data["action"], data["module"], data["student"], bool(data.get("fast")))
+        return cls(
+            data["action"],
+            data["module"],
+            data["student"],
+            bool(data.get("fast")),
+            bool(data.get("blank")),
+        )
 
 
 @dataclass

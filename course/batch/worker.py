@@ -98,6 +98,7 @@ class Graders:
                 task.module,
                 submitted_directory=self._submitted,
                 release_directory=self._app.coursedir.release_directory,
+                blank=task.blank,
             )
             api = self._fast() if task.fast else self._api
             return api.autograde(task.module, task.student, force=True, create=True)

@@ -82,8 +82,10 @@ class Intake:
         """Plain-language problems for the student's list."""
         out = [r.message(self.module) for r in self.refused]
         out += [
-            f"the notebook {nb}.ipynb could not be read, so it was graded as the blank "
-            "released notebook (0 for every answer in it)"
+            f"the notebook {nb}.ipynb could not be graded as submitted, so the blank released "
+            "notebook was graded in its place: the saved widget answers still count, the "
+            f"written answers score 0 (read them in submitted/{self.student}/{self.module}/ "
+            "and grade them by hand if you can)"
             for nb in self.blank_notebooks
         ]
         return out
@@ -206,6 +208,24 @@ def _copy_one(src: Path, dest: Path, expected: os.stat_result, limit: int) -> tu
         os.close(fd)
 
 
+def _unreadable_notebook(path: Path) -> str:
+    """Return why a taken-in notebook cannot be graded, or "" if nbformat reads it."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except RecursionError:
+        return "it is not a Jupyter notebook (nested too deep to read)"
+    except Exception as exc:  # nbformat raises many kinds for a broken file
+        return f"it is not a readable Jupyter notebook ({type(exc).__name__})"
+    cells = nb.get("cells")
+    if not isinstance(cells, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("source", ""), str) for c in cells
+    ):
+        return "it is not a readable Jupyter notebook (its cells are malformed)"
+    return ""
+
+
 def _real_folder(path: Path, expected: Path) -> str | None:
     """Return why ``path`` is not the real folder ``expected``, or None if it is."""
     try:
@@ -231,6 +251,7 @@ def intake_submission(
     submitted_directory: str = "submitted",
     release_directory: str = "release",
     notebooks: list[str] | None = None,
+    blank: bool = False,
 ) -> Intake:
     """Copy ``submitted/<student>/<module>/`` safely into the grading intake folder.
 
@@ -244,6 +265,11 @@ def intake_submission(
         The module's notebook names (without ``.ipynb``); a refused one is
         replaced by its released blank copy. Default: those in
         ``release/<module>/``.
+    blank : bool, default False
+        Replace every notebook by its blank released copy, whatever was
+        submitted: the last resort when nbgrader could not process the
+        submitted notebook. Other files, the answers file included, are taken
+        in as usual.
 
     Returns
     -------
@@ -305,15 +331,17 @@ def intake_submission(
     names = notebooks
     if names is None:
         names = sorted(p.stem for p in release.glob("*.ipynb")) if release.is_dir() else []
-    refused_top = intake.refused_names()
     whole_folder = bool(reason)
     for name in names:
-        if f"{name}.ipynb" in intake.copied:
-            continue
-        if whole_folder or f"{name}.ipynb" in refused_top:
-            blank = release / f"{name}.ipynb"
-            if blank.is_file():
-                shutil.copyfile(blank, dest / f"{name}.ipynb")
+        if f"{name}.ipynb" in intake.copied and not blank:
+            why = _unreadable_notebook(dest / f"{name}.ipynb")
+            if not why:
+                continue
+            intake.refused.append(Refusal(f"{name}.ipynb", why))
+        if blank or whole_folder or f"{name}.ipynb" in intake.refused_names():
+            blank_copy = release / f"{name}.ipynb"
+            if blank_copy.is_file():
+                shutil.copyfile(blank_copy, dest / f"{name}.ipynb")
                 intake.blank_notebooks.append(name)
 
     report = intake_report_path(root, student, module)

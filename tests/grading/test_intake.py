@@ -7,7 +7,9 @@ import os
 import stat
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_markdown_cell, new_notebook
 
 from course.grading import intake as intake_mod
 from course.grading.intake import (
@@ -18,17 +20,22 @@ from course.grading.intake import (
 )
 
 MODULE = "01-x"
+BLANK = nbformat.writes(new_notebook(cells=[new_markdown_cell("blank release")]))
+
+
+def _notebook(text: str) -> str:
+    return nbformat.writes(new_notebook(cells=[new_markdown_cell(text)]))
 
 
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     root = tmp_path / "course"
     (root / "release" / MODULE).mkdir(parents=True)
-    (root / "release" / MODULE / f"{MODULE}.ipynb").write_text('{"blank": true}')
+    (root / "release" / MODULE / f"{MODULE}.ipynb").write_text(BLANK)
     for student in ("alice", "bob"):
         folder = root / "submitted" / student / MODULE
         folder.mkdir(parents=True)
-        (folder / f"{MODULE}.ipynb").write_text(f'{{"by": "{student}"}}')
+        (folder / f"{MODULE}.ipynb").write_text(_notebook(f"by {student}"))
         (folder / f".{MODULE}.answers.json").write_text(f'{{"answers": "{student}"}}')
         (folder / "timestamp.txt").write_text("2026-12-01 10:00:00 UTC")
     return root
@@ -119,7 +126,7 @@ def test_refused_notebook_is_replaced_by_the_blank_release(course):
     (folder / f"{MODULE}.ipynb").unlink()
     os.symlink(f"../../bob/{MODULE}/{MODULE}.ipynb", folder / f"{MODULE}.ipynb")
     result = intake_submission(course, "alice", MODULE)
-    assert (_dest(course) / f"{MODULE}.ipynb").read_text() == '{"blank": true}'
+    assert (_dest(course) / f"{MODULE}.ipynb").read_text() == BLANK
     assert result.blank_notebooks == [MODULE]
     assert any("blank" in p for p in result.problems)
 
@@ -133,7 +140,7 @@ def test_linked_module_folder_is_refused_whole(course):
     os.symlink(f"../bob/{MODULE}", folder)
     result = intake_submission(course, "alice", MODULE)
     assert sorted(p.name for p in _dest(course).iterdir()) == [f"{MODULE}.ipynb"]
-    assert (_dest(course) / f"{MODULE}.ipynb").read_text() == '{"blank": true}'
+    assert (_dest(course) / f"{MODULE}.ipynb").read_text() == BLANK
     assert "symbolic link" in " ".join(result.problems)
 
 
@@ -212,3 +219,25 @@ def test_report_is_written_beside_the_intake(course):
     assert data["refused"] == [{"path": "pipe", "reason": "it is a named pipe (FIFO), not a file"}]
     path.write_text("[" * 100_000)  # a corrupted report reads as none, never raises
     assert read_intake_report(course, "alice", MODULE) is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not json", b"[" * 100_000, b'{"cells": 5, "nbformat": 4}', b"\xff\xfe"],
+    ids=["text", "deep", "wrong-shape", "binary"],
+)
+def test_unreadable_notebook_is_replaced_by_the_blank_release(course, content):
+    """Is a notebook nbformat cannot read graded as the blank release, with a message?"""
+    (course / "submitted" / "alice" / MODULE / f"{MODULE}.ipynb").write_bytes(content)
+    result = intake_submission(course, "alice", MODULE)
+    assert (_dest(course) / f"{MODULE}.ipynb").read_text() == BLANK
+    assert f"{MODULE}.ipynb" in " ".join(result.problems)
+    assert f".{MODULE}.answers.json" in result.copied
+
+
+def test_blank_fallback_replaces_a_readable_notebook_too(course):
+    """With blank=True (the last resort), is the notebook replaced while answers are kept?"""
+    result = intake_submission(course, "alice", MODULE, blank=True)
+    assert (_dest(course) / f"{MODULE}.ipynb").read_text() == BLANK
+    assert result.blank_notebooks == [MODULE]
+    assert (_dest(course) / f".{MODULE}.answers.json").read_text() == '{"answers": "alice"}'
