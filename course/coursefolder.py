@@ -6,6 +6,7 @@ Layout written by :func:`init_course`::
       nbgrader_config.py     the course's pipelines (course.grading.config)
       source/<module>/       nbgrader source notebooks built from notebooks/
       autograde/keys/        answer keys (grader-side; never released)
+      autograde/keys.manifest.json   the SHA-256 of each key (course.grading.manifest)
       release/ submitted/ autograded/ feedback/   nbgrader's usual stages
       grading/               snapshots and per-item results (grader-side)
       exports/               CSV exports written by `course grade`
@@ -13,11 +14,11 @@ Layout written by :func:`init_course`::
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from .build import write_source
 from .grading.config import DEFAULT_COURSE_ID, render_nbgrader_config
+from .grading.manifest import write_keys
 from .lessons import Lesson, find_lessons, project_root
 
 __all__ = ["CourseFolderError", "course_modules", "init_course", "require_course"]
@@ -39,12 +40,18 @@ def init_course(
     timeout: int = 30,
     notebook_timeout: int = 600,
     memory_limit: int = 4096,
+    sandbox: str = "auto",
     overwrite_config: bool = False,
 ) -> list[Lesson]:
     """Create (or update) a course folder and return the modules built into ``source/``.
 
     An existing ``nbgrader_config.py`` is kept unless ``overwrite_config``;
-    source notebooks and keys are rebuilt from the repository each time.
+    source notebooks and keys are rebuilt from the repository each time, and
+    the SHA-256 of each key copied in is recorded in the key manifest
+    ``autograde/keys.manifest.json``.
+    ``sandbox`` is the isolation of student code during grading
+    (:mod:`course.grading.sandbox`); ``course init`` chooses ``"bubblewrap"``
+    where it works on this machine.
     """
     course_dir = Path(course_dir)
     course_dir.mkdir(parents=True, exist_ok=True)
@@ -65,20 +72,23 @@ def init_course(
                 timeout=timeout,
                 notebook_timeout=notebook_timeout,
                 memory_limit=memory_limit,
+                sandbox=sandbox,
             ),
             encoding="utf-8",
         )
-    keys_dst = course_dir / "autograde" / "keys"
-    keys_dst.mkdir(parents=True, exist_ok=True)
+    keys: dict[str, bytes] = {}
     for lesson in lessons:
         key = keys_src / f"{lesson.id}.yaml"
         if not key.exists():
             raise CourseFolderError(f"Module {lesson.id} has no key file {key}.")
-        shutil.copyfile(key, keys_dst / key.name)
+        keys[key.name] = key.read_bytes()
         target = course_dir / "source" / lesson.id
         for stray in target.glob(".*.answers*.json"):
             stray.unlink()  # an answers file in source/ would be released to students
         write_source(lesson, course_dir / "source")
+    # The keys, and their SHA-256 in autograde/keys.manifest.json: grading refuses a key
+    # that no longer matches (see course.grading.manifest).
+    write_keys(course_dir / "autograde" / "keys", keys, by="course init")
     return lessons
 
 

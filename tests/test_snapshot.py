@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from course.answers import MAX_BYTES, answers_filename, record_answer
-from course.grading.snapshot import snapshot_dir, take_snapshot
+from course.grading.snapshot import (
+    HASH_FORMAT,
+    TAKEN_AGAIN,
+    hash_path,
+    snapshot_dir,
+    take_snapshot,
+)
 
 STUDENT = "jdoe"
 MODULE = "01-close-reading"
@@ -191,3 +198,231 @@ def test_snapshot_to_dict_is_json_ready(course):
     data = json.loads(json.dumps(_snap(root, submitted).to_dict()))
 
     assert data["student"] == STUDENT and data["answers"]["m-single"]["value"] == "a"
+
+
+# --- the hash held outside the snapshot folder --------------------------------------------
+
+
+def _copy_path(root: Path) -> Path:
+    return snapshot_dir(root, STUDENT, MODULE) / answers_filename(MODULE).lstrip(".")
+
+
+def _meta_path(root: Path) -> Path:
+    return snapshot_dir(root, STUDENT, MODULE) / f"{MODULE}.snapshot.json"
+
+
+def _held_path(root: Path) -> Path:
+    return hash_path(root, STUDENT, MODULE, MODULE)
+
+
+def _first_then_rewritten(root: Path, submitted: Path) -> None:
+    """A first snapshot of answer "a"; then submitted/ says "b" (same collection)."""
+    record_answer(MODULE, "m-single", "a", kind="single_choice", folder=submitted)
+    _snap(root, submitted)
+    record_answer(MODULE, "m-single", "b", kind="single_choice", folder=submitted)
+
+
+def test_snapshot_hash_is_held_outside_the_snapshot_folder(course):
+    """Is the SHA-256 of the copy and of its record written under grading/hashes/?"""
+    root, submitted = course
+    record_answer(MODULE, "m-single", "a", kind="single_choice", folder=submitted)
+
+    _snap(root, submitted)
+
+    held = json.loads(_held_path(root).read_text(encoding="utf-8"))
+    assert _held_path(root).is_relative_to(root / "grading" / "hashes")
+    assert not _held_path(root).is_relative_to(root / "grading" / "snapshots")
+    assert held["format"] == HASH_FORMAT and held["version"] == 1
+    assert held["copy_sha256"] == hashlib.sha256(_copy_path(root).read_bytes()).hexdigest()
+    assert held["meta_sha256"] == hashlib.sha256(_meta_path(root).read_bytes()).hexdigest()
+
+
+def test_reused_snapshot_and_hash_are_byte_identical(course):
+    """Does a run that reuses a snapshot leave its copy, record and hash untouched?"""
+    root, submitted = course
+    record_answer(MODULE, "m-single", "a", kind="single_choice", folder=submitted)
+    _snap(root, submitted)
+    before = {
+        **_tree_state(root / "grading" / "snapshots"),
+        **_tree_state(root / "grading" / "hashes"),
+    }
+
+    snap = _snap(root, submitted)
+
+    assert snap.reused and snap.problems == []
+    after = {
+        **_tree_state(root / "grading" / "snapshots"),
+        **_tree_state(root / "grading" / "hashes"),
+    }
+    assert after == before
+
+
+def test_forged_snapshot_copy_is_reported_and_taken_again(course):
+    """If the stored copy is rewritten (as by student code), is it retaken from submitted/?"""
+    root, submitted = course
+    _first_then_rewritten(root, submitted)
+    forged = json.loads(_copy_path(root).read_text(encoding="utf-8"))
+    forged["answers"]["m-single"]["value"] = "c"
+    _copy_path(root).write_text(json.dumps(forged), encoding="utf-8")
+
+    snap = _snap(root, submitted)
+
+    assert not snap.reused
+    assert snap.answers["m-single"]["value"] == "b"  # the submission, not the forgery
+    assert any(p.startswith(TAKEN_AGAIN) for p in snap.problems)
+    again = _snap(root, submitted)  # the retaken snapshot is trusted again
+    assert again.reused and again.problems == [] and again.answers["m-single"]["value"] == "b"
+
+
+def test_forged_snapshot_record_is_reported_and_taken_again(course):
+    """If the record is rewritten (say, to match a forged copy), is the snapshot retaken?"""
+    root, submitted = course
+    _first_then_rewritten(root, submitted)
+    meta = json.loads(_meta_path(root).read_text(encoding="utf-8"))
+    meta["sha256"] = hashlib.sha256((submitted / answers_filename(MODULE)).read_bytes()).hexdigest()
+    _meta_path(root).write_text(json.dumps(meta), encoding="utf-8")
+
+    snap = _snap(root, submitted)
+
+    assert not snap.reused and snap.answers["m-single"]["value"] == "b"
+    assert any(TAKEN_AGAIN in p and "record" in p for p in snap.problems)
+
+
+def test_deleted_hash_is_reported_and_the_snapshot_taken_again(course):
+    """With no held hash for a stored snapshot, is it retaken and reported?"""
+    root, submitted = course
+    _first_then_rewritten(root, submitted)
+    _held_path(root).unlink()
+
+    snap = _snap(root, submitted)
+
+    assert not snap.reused and snap.answers["m-single"]["value"] == "b"
+    assert any(TAKEN_AGAIN in p for p in snap.problems)
+    assert _held_path(root).exists()
+
+
+def test_deleted_copy_is_reported_and_taken_again(course):
+    """If the stored copy is deleted, is the snapshot retaken and reported?"""
+    root, submitted = course
+    _first_then_rewritten(root, submitted)
+    _copy_path(root).unlink()
+
+    snap = _snap(root, submitted)
+
+    assert not snap.reused and snap.answers["m-single"]["value"] == "b"
+    assert any(TAKEN_AGAIN in p for p in snap.problems)
+
+
+@pytest.mark.parametrize("target", ["meta", "hash"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 200_000,  # RecursionError in the JSON parser
+        b'{"size": ' + b"9" * 5000 + b"}",  # an int over Python's digit limit
+        b'{"submitted_timestamp": "2026-11-24 10:00:00.000000 UTC", "sha256": null, '
+        b'"size": 99999999999999999999999999999}',
+        b"\xff\xfe\x00 not text",
+        b"null",
+    ],
+    ids=["nested", "huge-int-text", "huge-int", "binary", "null"],
+)
+def test_corrupt_record_or_hash_never_raises_and_is_retaken(course, target, payload):
+    """Does a damaged record or hash file make the snapshot be retaken, never raise?"""
+    root, submitted = course
+    _first_then_rewritten(root, submitted)
+    (_meta_path(root) if target == "meta" else _held_path(root)).write_bytes(payload)
+
+    snap = _snap(root, submitted)
+
+    assert not snap.reused and snap.answers["m-single"]["value"] == "b"
+    assert any(TAKEN_AGAIN in p for p in snap.problems)
+
+
+def test_snapshot_of_an_earlier_collection_without_a_hash_is_replaced_silently(course):
+    """A snapshot from before held hashes, of an earlier collection: replaced, no problem?"""
+    root, submitted = course
+    _first_then_rewritten(root, submitted)
+    _held_path(root).unlink()
+    (submitted / "timestamp.txt").write_text("2026-11-25 09:00:00.000000 UTC\n", encoding="utf-8")
+
+    snap = _snap(root, submitted)
+
+    assert not snap.reused and snap.problems == [] and snap.answers["m-single"]["value"] == "b"
+
+
+# --- what the answers file in submitted/ may be -------------------------------------------
+
+
+def _answers_elsewhere(tmp_path: Path) -> Path:
+    """A valid answers file outside the submission (answer "b")."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    record_answer(MODULE, "m-single", "b", kind="single_choice", folder=elsewhere)
+    return elsewhere / answers_filename(MODULE)
+
+
+def _assert_refused(snap, *words: str) -> None:
+    assert snap.exists and snap.unreadable and snap.answers == {}
+    assert len(snap.problems) == 1, snap.problems
+    assert answers_filename(MODULE) in snap.problems[0]
+    for word in words:
+        assert word in snap.problems[0]
+
+
+def test_symlinked_answers_file_is_not_followed(course, tmp_path):
+    """Is an answers file that is a symbolic link refused, its target never read?"""
+    root, submitted = course
+    (submitted / answers_filename(MODULE)).symlink_to(_answers_elsewhere(tmp_path))
+
+    snap = _snap(root, submitted)
+
+    _assert_refused(snap, "is a symbolic link; it was not followed")
+    assert not _copy_path(root).exists()
+    again = _snap(root, submitted)  # reused: still refused, with the same message
+    assert again.reused
+    _assert_refused(again, "symbolic link")
+
+
+def test_fifo_answers_file_is_refused_without_blocking(course):
+    """Is a named pipe in place of the answers file refused at once (nothing ever writes it)?"""
+    root, submitted = course
+    os.mkfifo(submitted / answers_filename(MODULE))
+
+    snap = _snap(root, submitted)
+
+    _assert_refused(snap, "named pipe", "not a regular file")
+
+
+def test_hardlinked_answers_file_is_refused(course, tmp_path):
+    """Is an answers file with a second name (a hard link) refused?"""
+    root, submitted = course
+    os.link(_answers_elsewhere(tmp_path), submitted / answers_filename(MODULE))
+
+    snap = _snap(root, submitted)
+
+    _assert_refused(snap, "2 hard links", "not read")
+
+
+def test_folder_in_place_of_the_answers_file_is_refused(course):
+    """Is a folder named like the answers file refused with a message?"""
+    root, submitted = course
+    (submitted / answers_filename(MODULE)).mkdir()
+
+    snap = _snap(root, submitted)
+
+    _assert_refused(snap, "folder")
+
+
+def test_symlinked_snapshot_copy_is_retaken_not_followed(course, tmp_path):
+    """If the stored copy is replaced by a link to forged answers, is it retaken?"""
+    root, submitted = course
+    _first_then_rewritten(root, submitted)
+    forged = _answers_elsewhere(tmp_path)
+    _copy_path(root).unlink()
+    _copy_path(root).symlink_to(forged)
+
+    snap = _snap(root, submitted)
+
+    assert not snap.reused and any(TAKEN_AGAIN in p for p in snap.problems)
+    assert not _copy_path(root).is_symlink()
+    assert forged.exists()  # the link's target was neither followed nor removed

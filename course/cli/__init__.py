@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from . import check_cmd, demo_cmd, grade_cmd, init_cmd, list_cmd, release_cmd, report_cmd
+from . import (
+    check_cmd,
+    demo_cmd,
+    grade_cmd,
+    init_cmd,
+    keys_cmd,
+    list_cmd,
+    release_cmd,
+    report_cmd,
+)
 
 app = typer.Typer(
     name="course",
@@ -17,6 +26,7 @@ app.command("list")(list_cmd.list_modules)
 app.command("init")(init_cmd.init)
 app.command("release")(release_cmd.release)
 app.command("grade")(grade_cmd.grade)
+app.command("keys")(keys_cmd.keys)
 app.command("report")(report_cmd.report)
 app.command("check")(check_cmd.check)
 app.command("demo")(demo_cmd.demo)

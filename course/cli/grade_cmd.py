@@ -10,6 +10,8 @@ import typer
 from ..batch.pool import default_jobs
 from ..coursefolder import CourseFolderError
 from ..gradebatch import GradeReport, grade_course
+from ..grading.manifest import KeyManifestError
+from ..grading.sandbox import SandboxError, course_isolation
 from ..lms import LmsSettingsError
 from ._ui import batch_progress, console, fail
 
@@ -19,10 +21,26 @@ def print_problems(report: GradeReport) -> None:
     if not report.problems and not report.notes:
         console.print("No problems found in any submission.")
         return
-    console.print("[bold]Problems by student[/]")
-    for student in sorted(report.problems):
+    students = sorted(report.problems)
+    graded = {s for done in report.graded.values() for s in done}
+    # A problem every graded student shares (such as grading without isolation) is shown once.
+    shared = (
+        [m for m in report.problems[students[0]] if all(m in report.problems[s] for s in students)]
+        if len(students) > 1 and graded and set(students) >= graded
+        else []
+    )
+    if shared:
+        console.print(f"[bold]Problems of every submission ({len(students)} students)[/]")
+        for message in shared:
+            console.print(f"    - {message}")
+    own = {s: [m for m in report.problems[s] if m not in shared] for s in students}
+    if any(own.values()):
+        console.print("[bold]Problems by student[/]")
+    for student in students:
+        if not own[student]:
+            continue
         console.print(f"  [bold]{student}[/]")
-        for message in report.problems[student]:
+        for message in own[student]:
             console.print(f"    - {message}")
     for note in report.notes:
         console.print(f"  (batch) {note}")
@@ -53,12 +71,22 @@ def grade(
 
     Students are graded in parallel, one per worker; a student whose grading
     fails is retried once, then reported. The exit status is 1 if any
-    submission was left ungraded.
+    submission was left ungraded, or (before anyone is graded) if an answer
+    key does not match the key manifest (see `course keys`).
     """
     workers = jobs or default_jobs()
+    try:
+        isolation = (
+            course_isolation(course_dir) if (course_dir / "nbgrader_config.py").exists() else None
+        )
+    except SandboxError as exc:
+        raise fail(str(exc)) from exc
     console.print(
         f"Grading with {workers} worker(s){' (fast path where it applies)' if fast else ''}"
     )
+    if isolation is not None:
+        style = "" if isolation.active else "[yellow]"
+        console.print(f"{style}{isolation.describe()}" + ("[/]" if style else ""))
     try:
         with batch_progress("Grading") as progress:
             report = grade_course(
@@ -70,7 +98,9 @@ def grade(
                 jobs=workers,
                 fast=fast,
             )
-    except (CourseFolderError, LmsSettingsError) as exc:
+    except KeyManifestError as exc:
+        raise fail(exc.problem, exc.hint) from exc
+    except (CourseFolderError, LmsSettingsError, SandboxError) as exc:
         raise fail(str(exc)) from exc
     for module, students in report.graded.items():
         skipped = len(report.skipped.get(module, []))

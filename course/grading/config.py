@@ -42,6 +42,8 @@ def configure(
     notebook_timeout: int = 600,
     memory_limit: int = 4096,
     show_explanations: bool = False,
+    sandbox: str = "auto",
+    sandbox_network: bool = False,
 ) -> Any:
     """Set the course's nbgrader pipelines on the config object ``c``.
 
@@ -63,6 +65,14 @@ def configure(
         0 means no limit.
     show_explanations : bool, default False
         Whether student feedback shows correct answers and explanations.
+    sandbox : {"auto", "bubblewrap", "none"}, default "auto"
+        Isolation of the student's kernel during autograding
+        (:mod:`course.grading.sandbox`): ``"bubblewrap"`` requires Debian's
+        bubblewrap and refuses to grade without it; ``"auto"`` uses it where it
+        works and otherwise grades without isolation, listing a problem on every
+        submission; ``"none"`` turns isolation off.
+    sandbox_network : bool, default False
+        Whether a sandboxed kernel keeps network access.
     """
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (
@@ -83,7 +93,9 @@ def configure(
         FilterFeedback,
         GuardedExecute,
         InsertRubrics,
+        LimitOutputBytes,
         RestoreCells,
+        SanitizeCells,
         ScoreAnswers,
         SnapshotAnswers,
     )
@@ -91,6 +103,7 @@ def configure(
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     c.Autograde.sanitize_preprocessors = [
+        SanitizeCells,  # first: nbgrader's steps below raise on tampered metadata
         ClearOutput,
         DeduplicateIds,
         OverwriteKernelspec,
@@ -99,6 +112,7 @@ def configure(
         CheckCellMetadata,
     ]
     c.Autograde.autograde_preprocessors = [
+        SanitizeCells,  # here only hands the sanitize pass's problems to ScoreAnswers
         SnapshotAnswers,  # before any student code runs
         GuardedExecute,
         ScoreAnswers,  # after the kernel is gone, before SaveAutoGrades
@@ -106,6 +120,7 @@ def configure(
         IgnorePattern,
         ClearMetadataPreprocessor,
         LimitOutput,
+        LimitOutputBytes,  # LimitOutput counts lines; this counts bytes
         SaveAutoGrades,
         AssignLatePenalties,
         CheckCellMetadata,
@@ -114,10 +129,13 @@ def configure(
     c.Execute.timeout = timeout
     c.GuardedExecute.notebook_timeout = notebook_timeout
     c.GuardedExecute.memory_limit = memory_limit
+    c.GuardedExecute.sandbox = sandbox
+    c.GuardedExecute.sandbox_network = sandbox_network
     c.GenerateFeedback.preprocessors = [
         GetGrades,
         ClearHiddenTests,  # the fail-closed part of each grade cell
         FilterFeedback,
+        LimitOutputBytes,
         CSSHTMLHeaderPreprocessor,
     ]
     c.FilterFeedback.show_explanations = show_explanations
@@ -138,6 +156,7 @@ def render_nbgrader_config(
     timeout: int = 30,
     notebook_timeout: int = 600,
     memory_limit: int = 4096,
+    sandbox: str = "auto",
 ) -> str:
     """Return the text of a course's ``nbgrader_config.py``."""
     db_line = (
@@ -170,6 +189,10 @@ configure(
     timeout={timeout},  # seconds one cell may run during autograding
     notebook_timeout={notebook_timeout},  # seconds one whole notebook may run (0: no limit)
     memory_limit={memory_limit},  # MiB of memory a student's kernel may use (0: no limit)
+    # Isolation of student code during grading: "bubblewrap" (required), "auto" (bubblewrap
+    # where it works, otherwise none, reported on every submission) or "none":
+    sandbox={sandbox!r},
+    sandbox_network=False,  # True lets sandboxed student code use the network
     # True shows students each correct answer and its explanation in feedback:
     show_explanations={show_explanations!r},
 )

@@ -1,21 +1,34 @@
 """What a grading step needs to know: the course folder, the item specs, the keys.
 
 Specs are read from the trusted source notebook in ``source/`` (never from the
-submission), and keys from the course's grader-side key folder.
+submission), and keys from the course's grader-side key folder. Both are
+parsed from bytes read once, and cached by those bytes, never by a file's
+name and modification time: what is parsed is exactly what was read (and, for
+a key, hashed and checked against the key manifest), and an edit that keeps a
+file's modification time is never missed.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import nbformat
+import yaml
 
 from ..items.spec import ItemSpec, specs_from_source
-from ..keys import ModuleKey, load_key
+from ..keys import KeyFileError, ModuleKey, _item_key, _written_key
 
-__all__ = ["coursedir_of", "load_module_key", "source_specs", "written_ids"]
+__all__ = [
+    "coursedir_of",
+    "load_module_key",
+    "parse_key",
+    "source_specs",
+    "specs_from_notebook",
+    "written_ids",
+]
 
 
 def coursedir_of(preprocessor: Any) -> Any:
@@ -33,20 +46,33 @@ def coursedir_of(preprocessor: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _specs(path: str, mtime: float) -> dict[str, ItemSpec]:
-    nb = nbformat.read(path, as_version=4)
+def _specs(name: str, data: bytes) -> dict[str, ItemSpec]:
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     specs: dict[str, ItemSpec] = {}
     for cell in nb.cells:
         if cell.cell_type == "code":
-            for spec in specs_from_source(cell.source, where=Path(path).name):
+            for spec in specs_from_source(cell.source, where=name):
                 specs[spec.id] = spec
     return specs
+
+
+def specs_from_notebook(data: bytes, name: str) -> dict[str, ItemSpec]:
+    """Return the item specs of a source notebook given as bytes, keyed by item id.
+
+    Parameters
+    ----------
+    data : bytes
+        The ``.ipynb`` file's contents.
+    name : str
+        The notebook's file name, used in error messages.
+    """
+    return dict(_specs(name, bytes(data)))
 
 
 def source_specs(source_notebook: str | Path) -> dict[str, ItemSpec]:
     """Return the item specs of a source notebook, keyed by item id."""
     path = Path(source_notebook)
-    return dict(_specs(str(path), path.stat().st_mtime))
+    return specs_from_notebook(path.read_bytes(), path.name)
 
 
 def written_ids(source_notebook: str | Path) -> dict[str, float]:
@@ -61,13 +87,57 @@ def written_ids(source_notebook: str | Path) -> dict[str, float]:
 
 
 @functools.lru_cache(maxsize=64)
-def _key(path: str, mtime: float) -> ModuleKey:
-    return load_key(path)
+def _parse_key(path: str, data: bytes) -> ModuleKey:
+    where, stem = Path(path).name, Path(path).stem
+    try:
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise KeyFileError(f"{where}: not UTF-8 text ({exc})") from exc
+    except yaml.YAMLError as exc:
+        raise KeyFileError(f"{where}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, Mapping):
+        raise KeyFileError(f"{where}: a key file must be a mapping with 'module' and 'items'")
+    unknown = set(raw) - {"module", "items", "written"}
+    if unknown:
+        raise KeyFileError(f"{where}: unexpected top-level setting(s) {', '.join(sorted(unknown))}")
+    module = raw.get("module")
+    if not isinstance(module, str) or module != stem:
+        raise KeyFileError(f"{where}: 'module' must be {stem!r} (the file's name)")
+    items = raw.get("items") or {}
+    written = raw.get("written") or {}
+    if not isinstance(items, Mapping) or not isinstance(written, Mapping):
+        raise KeyFileError(f"{where}: 'items' and 'written' must be mappings keyed by item id")
+    return ModuleKey(
+        module=module,
+        items={str(k): _item_key(str(k), v, where) for k, v in items.items()},
+        written={str(k): _written_key(str(k), v, where) for k, v in written.items()},
+        path=Path(path),
+    )
+
+
+def parse_key(data: bytes, path: str | Path) -> ModuleKey:
+    """Return the key held in ``data``, read from the key file ``path``.
+
+    The same checks as :func:`course.keys.load_key`, on bytes already read:
+    the grader parses exactly the bytes it checked against the key manifest.
+
+    Raises
+    ------
+    KeyFileError
+        If the bytes are not a well-formed key; the message names the setting.
+    """
+    return _parse_key(str(path), bytes(data))
 
 
 def load_module_key(keys_dir: str | Path, module: str) -> ModuleKey | None:
-    """Return the key of ``module`` from ``keys_dir``, or None if there is none."""
+    """Return the key of ``module`` from ``keys_dir``, or None if there is none.
+
+    For reading keys outside grading (the report, checks); grading uses the key
+    that ``SnapshotAnswers`` checked against the key manifest.
+    """
     path = Path(keys_dir) / f"{module}.yaml"
-    if not path.exists():
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return None
-    return _key(str(path), path.stat().st_mtime)
+    return parse_key(data, path)

@@ -41,8 +41,17 @@ def test_init_writes_a_standard_nbgrader_course(tmp_path):
     assert (course / "nbgrader_config.py").exists()
     assert (course / "source" / "01-close-reading" / "01-close-reading.ipynb").exists()
     assert (course / "autograde" / "keys" / "01-close-reading.yaml").exists()
+    assert "01-close-reading.yaml" in (course / "autograde" / "keys.manifest.json").read_text()
     config = (course / "nbgrader_config.py").read_text()
     assert "configure(" in config and "timeout=120" in config
+
+
+def test_keys_is_a_command_next_to_grade():
+    """Is `course keys` listed in the help with the other commands?"""
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0 and "keys" in result.output
+    result = runner.invoke(app, ["keys", "--help"])
+    assert result.exit_code == 0 and "--update" in result.output
 
 
 def test_init_with_an_unknown_module_names_the_known_ones(tmp_path):

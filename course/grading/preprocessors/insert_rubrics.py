@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
-
-from ..context import coursedir_of, load_module_key
 
 
 def rubric_markdown(item_id: str, rubric, explanation: str = "") -> str:
@@ -26,17 +22,31 @@ def rubric_markdown(item_id: str, rubric, explanation: str = "") -> str:
 class InsertRubrics(NbGraderPreprocessor):
     """Insert, after each manually graded written answer, its rubric from the key.
 
+    The key is the one ``SnapshotAnswers`` checked against the key manifest and
+    froze in ``resources["course"]["key"]`` before the kernel started; it is
+    never read again after the kernel has run. Without it (``SnapshotAnswers``
+    did not run), no rubric is inserted.
+
     The inserted cell has no nbgrader metadata, so it is never graded, and
     ``FilterFeedback`` removes it from student feedback.
     """
 
-    keys_dir = Unicode("", help="Folder of the answer key files.").tag(config=True)
+    keys_dir = Unicode(
+        "", help="Unused: the key comes from SnapshotAnswers (kept for older configs)."
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        root = Path(coursedir_of(self).root)
-        keys_dir = Path(self.keys_dir) if self.keys_dir else root / "autograde" / "keys"
-        module_key = load_module_key(keys_dir, info["assignment"])
+        course = resources.get("course", {})
+        if "key" not in course:
+            info = resources["nbgrader"]
+            self.log.warning(
+                "%s/%s: no rubrics inserted: no key was frozen before the kernel ran "
+                "(SnapshotAnswers must run before Execute)",
+                info["student"],
+                info["assignment"],
+            )
+            return nb, resources
+        module_key = course["key"]
         if module_key is None or not module_key.written:
             return nb, resources
         cells = []

@@ -12,7 +12,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ...render import VERDICT_WORDS, render_html, render_text
-from ..context import coursedir_of, load_module_key, source_specs
+from ..context import coursedir_of
 from ..score import Result, score_item, unanswered
 
 
@@ -24,44 +24,44 @@ def results_path(root: str | Path, student: str, assignment: str, notebook: str)
 class ScoreAnswers(NbGraderPreprocessor):
     """Score every course item from the answers snapshot, outside the kernel.
 
-    Runs after ``Execute`` and before ``SaveAutoGrades``. For each grade cell
-    that belongs to an item of the trusted source notebook, the cell's outputs
-    are replaced by: a plain-text note of the student's answer and score, a
-    grader-only block with the correct answer and explanation (removed from
-    feedback unless allowed), and the score as the ``execute_result`` that
-    nbgrader reads. Scores are clamped to ``0..points``. Item cells get a static
-    rendering of the snapshotted answer, so the autograded notebook shows what
-    was scored, not what the student's code displayed.
+    Runs after ``Execute`` and before ``SaveAutoGrades``. The answers, the key
+    and the item specs are the ones ``SnapshotAnswers`` froze in
+    ``resources["course"]`` before the kernel started; nothing is read again
+    after the kernel has run. If ``SnapshotAnswers`` did not run, every item
+    scores 0 (fail closed) with a problem saying so.
+
+    For each grade cell that belongs to an item of the trusted source notebook,
+    the cell's outputs are replaced by: a plain-text note of the student's
+    answer and score, a grader-only block with the correct answer and
+    explanation (removed from feedback unless allowed), and the score as the
+    ``execute_result`` that nbgrader reads. Scores are clamped to
+    ``0..points``. Item cells get a static rendering of the snapshotted answer,
+    so the autograded notebook shows what was scored, not what the student's
+    code displayed.
     """
 
     keys_dir = Unicode(
         "",
-        help="Folder of the answer key files (default: <course root>/autograde/keys).",
+        help="Folder of the answer key files (default: <course root>/autograde/keys). "
+        "Read by SnapshotAnswers, before the kernel starts, unless SnapshotAnswers.keys_dir "
+        "is set.",
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        coursedir = coursedir_of(self)
-        root = Path(coursedir.root)
-        source_nb = (
-            Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]))
-            / f"{info['notebook']}.ipynb"
-        )
-        specs = source_specs(source_nb)
-        keys_dir = Path(self.keys_dir) if self.keys_dir else root / "autograde" / "keys"
-        module_key = load_module_key(keys_dir, info["assignment"])
+        root = Path(coursedir_of(self).root)
         course = resources.setdefault("course", {})
         snapshot = course.get("snapshot")
+        specs = course.get("specs")
         problems = list(course.get("problems", []))
+        if snapshot is None or specs is None:
+            return self._fail_closed(nb, resources, root, problems)
+        module_key = course.get("key")
         if module_key is None:
-            problems.append(f"no answer key {info['assignment']}.yaml in {keys_dir}")
-        if snapshot is None:
             problems.append(
-                "no answers snapshot was taken (SnapshotAnswers must run before Execute); "
-                "every item scored 0"
+                f"no answer key {course.get('key_path') or info['assignment'] + '.yaml'}"
             )
-        else:
-            problems.extend(snapshot.problems)
+        problems.extend(snapshot.problems)
 
         restored = [
             c.metadata["nbgrader"]["grade_id"]
@@ -75,9 +75,7 @@ class ScoreAnswers(NbGraderPreprocessor):
             if not spec.graded:
                 continue
             key = module_key.items.get(item_id) if module_key else None
-            if snapshot is None:
-                results[item_id] = unanswered(spec, key, problem="no answers snapshot")
-            elif snapshot.unreadable:
+            if snapshot.unreadable:
                 results[item_id] = unanswered(
                     spec,
                     key,
@@ -86,7 +84,7 @@ class ScoreAnswers(NbGraderPreprocessor):
             else:
                 results[item_id] = score_item(spec, key, snapshot.answers.get(item_id))
 
-        answers = snapshot.answers if snapshot is not None else {}
+        answers = snapshot.answers
         unknown = sorted(set(answers) - set(specs))
         if unknown:
             problems.append(f"answers to unknown item ids were ignored: {', '.join(unknown)}")
@@ -112,6 +110,39 @@ class ScoreAnswers(NbGraderPreprocessor):
                     )
                 ]
 
+        self._write_results(root, info, problems, results)
+        course["results"] = results
+        course["problems"] = problems
+        return nb, resources
+
+    def _fail_closed(self, nb, resources, root: Path, problems: list[str]):
+        """Score every code grade cell 0: nothing frozen before the kernel ran can be used."""
+        info = resources["nbgrader"]
+        problems.append(
+            "no answers snapshot was taken (SnapshotAnswers must run before Execute); "
+            "every item scored 0"
+        )
+        self.log.error("%s/%s: %s", info["student"], info["assignment"], problems[-1])
+        for cell in nb.cells:
+            if cell.cell_type == "code" and utils.is_grade(cell):
+                points = float(cell.metadata["nbgrader"].get("points", 0))
+                zero = Result(
+                    item_id=cell.metadata["nbgrader"].get("grade_id", ""),
+                    kind="",
+                    points=0.0,
+                    max_points=points,
+                    verdict="unreadable",
+                    problems=["no answers snapshot"],
+                )
+                self._write_grade_cell(cell, zero, points)
+        self._write_results(root, info, problems, {})
+        course = resources["course"]
+        course["results"] = {}
+        course["problems"] = problems
+        return nb, resources
+
+    @staticmethod
+    def _write_results(root: Path, info, problems: list[str], results: dict[str, Result]) -> None:
         path = results_path(root, info["student"], info["assignment"], info["notebook"])
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {
@@ -124,9 +155,6 @@ class ScoreAnswers(NbGraderPreprocessor):
             ],
         }
         path.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
-        course["results"] = results
-        course["problems"] = problems
-        return nb, resources
 
     def _write_grade_cell(self, cell, result: Result, points: float) -> None:
         score = min(max(result.points, 0.0), points)

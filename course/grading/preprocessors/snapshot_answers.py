@@ -1,35 +1,77 @@
-"""SnapshotAnswers: freeze the submitted answers before the kernel starts."""
+"""SnapshotAnswers: freeze the answers, the key and the item specs before the kernel starts."""
 
 from __future__ import annotations
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool
+from pathlib import Path
 
-from ..context import coursedir_of
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Unicode
+
+from ..context import coursedir_of, parse_key, specs_from_notebook
+from ..manifest import verified_key
 from ..snapshot import take_snapshot
 
 
 class SnapshotAnswers(NbGraderPreprocessor):
-    """Read the answers file from ``submitted/`` into the grading resources.
+    """Freeze everything that decides a score into ``resources["course"]``.
 
     Runs in the grader's process, before ``Execute``: nothing the student's
-    code does later in this run can change what is scored. ``submitted/`` is
-    only read.
+    code does later in this run can change what is scored. It stores
+
+    - ``snapshot``: the submitted answers (:func:`course.grading.snapshot.take_snapshot`;
+      ``submitted/`` is only read);
+    - ``key``, ``key_sha256``, ``key_path``: the module's answer key, parsed
+      from the very bytes whose SHA-256 matched the key manifest
+      (:func:`course.grading.manifest.verified_key`); ``key`` is None if the
+      module has no key;
+    - ``specs``: the item specs of the trusted source notebook in ``source/``.
+
+    ``ScoreAnswers`` and ``InsertRubrics`` use only these; they never read the
+    key or the source after the kernel has run.
+
+    Raises
+    ------
+    course.grading.manifest.KeyManifestError
+        If the key does not match the key manifest, or there is no manifest;
+        the submission is then not graded, and the message names the file and
+        the command that fixes it.
     """
 
     refresh = Bool(
         False,
         help="Take a new snapshot even if one exists for the same collected submission.",
     ).tag(config=True)
+    keys_dir = Unicode(
+        "",
+        help="Folder of the answer key files (default: ScoreAnswers.keys_dir if set, "
+        "else <course root>/autograde/keys).",
+    ).tag(config=True)
+
+    def _keys_dir(self, root: Path) -> Path:
+        configured = self.keys_dir or self.config.get("ScoreAnswers", {}).get("keys_dir", "")
+        return Path(configured) if configured else root / "autograde" / "keys"
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         coursedir = coursedir_of(self)
+        root = Path(coursedir.root)
+        course = resources.setdefault("course", {})
+        for stale in ("snapshot", "key", "key_sha256", "key_path", "specs"):
+            course.pop(stale, None)
+
+        frozen = verified_key(root, self._keys_dir(root), info["assignment"])
+        key = parse_key(frozen.data, frozen.path) if frozen.data is not None else None
+        source_nb = (
+            Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]))
+            / f"{info['notebook']}.ipynb"
+        )
+        specs = specs_from_notebook(source_nb.read_bytes(), source_nb.name)
+
         submitted = coursedir.format_path(
             coursedir.submitted_directory, info["student"], info["assignment"]
         )
         snap = take_snapshot(
-            coursedir.root,
+            root,
             submitted,
             info["student"],
             info["assignment"],
@@ -38,5 +80,11 @@ class SnapshotAnswers(NbGraderPreprocessor):
         )
         for problem in snap.problems:
             self.log.warning("%s/%s: %s", info["student"], info["assignment"], problem)
-        resources.setdefault("course", {})["snapshot"] = snap
+        course.update(
+            snapshot=snap,
+            key=key,
+            key_sha256=frozen.sha256,
+            key_path=str(frozen.path),
+            specs=specs,
+        )
         return nb, resources
