@@ -34,8 +34,12 @@ import contextlib
 import copy
 import datetime as _dt
 import json
+import math
 import os
+import re
+import reprlib
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -52,6 +56,12 @@ __all__ = [
     "FORMAT",
     "HISTORY_LIMIT",
     "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_ENTRIES",
+    "MAX_FILE_DEPTH",
+    "MAX_ID_LENGTH",
+    "MAX_INT",
+    "MAX_TEXT",
     "VERSION",
     "AnswerBook",
     "AnswersFileError",
@@ -60,6 +70,8 @@ __all__ = [
     "answers_path",
     "read_answers",
     "record_answer",
+    "short_repr",
+    "validate_record",
 ]
 
 FORMAT = "claims-and-evidence/answers"
@@ -68,6 +80,19 @@ VERSION = 1
 MAX_BYTES = 2_000_000
 #: How many earlier values each answer keeps, oldest first, for recovery.
 HISTORY_LIMIT = 25
+#: How deeply lists and objects may nest inside one value (or any other record field).
+MAX_DEPTH = 6
+#: How many entries one list or object may hold (a record's history included).
+MAX_ENTRIES = 500
+#: How many characters one string may hold.
+MAX_TEXT = 20_000
+#: How long an item id may be.
+MAX_ID_LENGTH = 100
+#: The largest integer magnitude: the largest finite float, a 309-digit number.
+MAX_INT = int(sys.float_info.max)
+#: How deeply lists and objects may nest in the file as a whole. A deeper file is
+#: refused before it is parsed, so no reader ever recurses that deep.
+MAX_FILE_DEPTH = 64
 
 _KINDS = (
     "single_choice",
@@ -112,47 +137,225 @@ def _empty(notebook: str) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, "notebook": notebook, "answers": {}}
 
 
+class _Oversized:
+    """An integer literal too long to be a number of the format, kept only to be named."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"<an integer of {self.digits:,} digits>"
+
+
+#: Integer literals longer than this are not converted (Python refuses over 4,300 digits).
+_MAX_INT_DIGITS = len(str(MAX_INT)) + 1
+
+
+#: A run of digits long enough to be an integer beyond float range.
+_LONG_DIGITS = re.compile(rb"[0-9]{%d}" % (_MAX_INT_DIGITS + 1))
+
+
+def _parse_int(text: str) -> int | _Oversized:
+    if len(text) <= _MAX_INT_DIGITS:
+        return int(text)
+    return _Oversized(len(text.lstrip("-")))
+
+
+def _digits(value: int) -> int:
+    if value.bit_length() < 13_000:  # str() of a longer int may hit Python's digit limit
+        return len(str(abs(value)))
+    return int(value.bit_length() * math.log10(2)) + 1
+
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib's bounded repr, which also names huge integers instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 2
+        self.maxstring = 40
+        self.maxother = 40
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
+
+    def repr_int(self, x: int, level: int) -> str:
+        if -(10**15) < x < 10**15:
+            return repr(x)
+        return f"<an integer of {_digits(x):,} digits>"
+
+
+_short = _ShortRepr()
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """Return a short, safe description of any value, for messages.
+
+    Nesting, long lists and long text are cut (``...``) and huge integers are
+    named by their number of digits, so describing a hostile value never
+    raises and never floods a message.
+
+    >>> short_repr([[[[1]]]])
+    '[[[...]]]'
+    >>> short_repr(10**500)
+    '<an integer of 501 digits>'
+    """
+    try:
+        text = _short.repr(value)
+    except Exception:  # a broken __repr__ of some Python object
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text_problem(text: str) -> str | None:
+    if len(text) > MAX_TEXT:
+        return f"has a text of {len(text):,} characters, over the {MAX_TEXT:,}-character limit"
+    if _SURROGATE.search(text):
+        return "has text that is not valid Unicode (an unpaired surrogate character)"
+    return None
+
+
+def _json_problem(value: Any, depth: int = 0) -> str | None:
+    """Return what makes ``value`` not plain JSON data within the limits, in words, or None.
+
+    The answer completes a sentence such as "the answer to m01-x holds a value that …".
+    """
+    if depth > MAX_DEPTH:
+        return f"is nested more than {MAX_DEPTH} levels deep"
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        if -MAX_INT <= value <= MAX_INT:
+            return None
+        return (
+            f"has an integer of {_digits(value):,} digits, "
+            "larger than any number the format allows (about 1.8e308)"
+        )
+    if isinstance(value, _Oversized):
+        return (
+            f"has an integer of {value.digits:,} digits, "
+            "larger than any number the format allows (about 1.8e308)"
+        )
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "has a number that is not finite (NaN or infinity)"
+    if isinstance(value, str):
+        return _text_problem(value)
+    if isinstance(value, list):
+        if len(value) > MAX_ENTRIES:
+            return f"has a list of {len(value):,} entries, over the {MAX_ENTRIES}-entry limit"
+        for entry in value:
+            problem = _json_problem(entry, depth + 1)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, dict):
+        if len(value) > MAX_ENTRIES:
+            return f"has an object of {len(value):,} entries, over the {MAX_ENTRIES}-entry limit"
+        for name, entry in value.items():
+            if not isinstance(name, str):
+                return f"has an object key that is not text ({short_repr(name)})"
+            problem = _text_problem(name) or _json_problem(entry, depth + 1)
+            if problem:
+                return problem
+        return None
+    return f"holds a Python {type(value).__name__}, which is not JSON data"
+
+
 def _check_json_value(value: Any, depth: int = 0) -> bool:
     """Return True if ``value`` is plain JSON data of a sane depth and size."""
-    if depth > 6:
-        return False
-    if value is None or isinstance(value, bool | int | str):
-        return not (isinstance(value, str) and len(value) > 20_000)
-    if isinstance(value, float):
-        return value == value and value not in (float("inf"), float("-inf"))
-    if isinstance(value, list):
-        return len(value) <= 500 and all(_check_json_value(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return (
-            len(value) <= 500
-            and all(isinstance(k, str) for k in value)
-            and all(_check_json_value(v, depth + 1) for v in value.values())
-        )
-    return False
+    return _json_problem(value, depth) is None
+
+
+def _valid_item_id(item_id: Any) -> bool:
+    return (
+        isinstance(item_id, str)
+        and 0 < len(item_id) <= MAX_ID_LENGTH
+        and not _SURROGATE.search(item_id)
+    )
+
+
+def _history_problem(history: Any) -> str | None:
+    """Return what is wrong with a record's history, in words, or None."""
+    if not isinstance(history, list):
+        return f"is {short_repr(history)}, not a list"
+    if len(history) > MAX_ENTRIES:
+        return f"has {len(history):,} entries, over the {MAX_ENTRIES}-entry limit"
+    for entry in history:
+        # An entry {"value": …, "saved_at": …} is checked one level up, so that its
+        # value may nest as deeply as the value it once was.
+        problem = _json_problem(entry, -1 if isinstance(entry, dict) else 0)
+        if problem:
+            return problem
+    return None
 
 
 def validate_record(item_id: Any, record: Any) -> list[str]:
-    """Return the problems with one answer record (an empty list if it is valid)."""
-    problems: list[str] = []
-    if not isinstance(item_id, str) or not item_id or len(item_id) > 100:
-        return [f"answer key {item_id!r} is not a valid item id"]
+    """Return the problems with one answer record (an empty list if it is valid).
+
+    Every field of the record, known or not, must be plain JSON data within
+    the format's limits (:data:`MAX_DEPTH`, :data:`MAX_ENTRIES`,
+    :data:`MAX_TEXT`, :data:`MAX_INT`, no NaN or infinity, valid Unicode).
+    Each problem is a sentence naming the item id. Never raises.
+    """
+    if not _valid_item_id(item_id):
+        return [f"answer key {short_repr(item_id)} is not a valid item id"]
     if not isinstance(record, Mapping):
-        return [f"answer to {item_id} is not an object"]
+        return [f"answer to {item_id} is not an object but {short_repr(record)}"]
+    problems: list[str] = []
+    if len(record) > MAX_ENTRIES:
+        return [f"answer to {item_id} has {len(record):,} fields, over the {MAX_ENTRIES} limit"]
     if "value" not in record:
         problems.append(f"answer to {item_id} has no value")
-    elif not _check_json_value(record["value"]):
-        problems.append(f"answer to {item_id} holds a value that is not plain data")
-    if record.get("kind") not in _KINDS:
-        problems.append(f"answer to {item_id} has an unknown kind {record.get('kind')!r}")
+    kind = record.get("kind")
+    if not isinstance(kind, str) or kind not in _KINDS:
+        problems.append(f"answer to {item_id} has an unknown kind {short_repr(kind)}")
     if not isinstance(record.get("saved_at"), str):
         problems.append(f"answer to {item_id} has no saved_at time")
     revision = record.get("revision", 1)
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
-        problems.append(f"answer to {item_id} has an invalid revision")
-    history = record.get("history", [])
-    if not isinstance(history, list) or not _check_json_value(history):
-        problems.append(f"answer to {item_id} has an invalid history")
+        problems.append(f"answer to {item_id} has an invalid revision {short_repr(revision)}")
+    history_problem = _history_problem(record.get("history", []))
+    if history_problem:
+        problems.append(f"answer to {item_id} has an invalid history: it {history_problem}")
+    for name, field_value in record.items():
+        if not isinstance(name, str) or _text_problem(name):
+            problems.append(
+                f"answer to {item_id} has a field name that is not valid text ({short_repr(name)})"
+            )
+            continue
+        problem = None if name == "history" else _json_problem(field_value)
+        if problem and name == "value":
+            problems.append(f"answer to {item_id} holds a value that {problem}")
+        elif problem:
+            problems.append(f"answer to {item_id} has a field {short_repr(name)} that {problem}")
     return problems
+
+
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _nesting(raw: bytes, limit: int) -> int:
+    """Return how deeply lists and objects nest in raw JSON, counting no further than ``limit + 1``.
+
+    Brackets inside strings are not counted. The count runs without
+    recursion, before the JSON parser (which recurses) ever sees the text.
+    """
+    brackets = _STRINGS.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    depth = deepest = 0
+    for byte in brackets:
+        if byte in b"[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        else:
+            depth -= 1
+    return deepest
 
 
 @dataclass
@@ -205,31 +408,50 @@ def read_answers(
         )
         return result
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        result.unreadable = True
-        result.problems.append(f"the answers file is not valid JSON ({exc})")
-        return result
+        raw = path.read_bytes()
     except OSError as exc:
         result.unreadable = True
         result.problems.append(f"the answers file could not be read ({exc.strerror})")
+        return result
+    depth = _nesting(raw, MAX_FILE_DEPTH)
+    if depth > MAX_FILE_DEPTH:
+        result.unreadable = True
+        result.problems.append(
+            f"the answers file nests lists or objects more than {MAX_FILE_DEPTH} levels deep, "
+            "so it was not read"
+        )
+        return result
+    try:
+        # Integers are only checked one by one (slower) when the file has a long one.
+        parse_int = _parse_int if _LONG_DIGITS.search(raw) else None
+        data = json.loads(raw.decode("utf-8"), parse_int=parse_int)
+    except (UnicodeDecodeError, ValueError) as exc:
+        result.unreadable = True
+        reason = str(exc) if len(str(exc)) <= 200 else str(exc)[:197] + "..."
+        result.problems.append(f"the answers file is not valid JSON ({reason})")
+        return result
+    except RecursionError:  # not expected after the depth check; never let it escape
+        result.unreadable = True
+        result.problems.append("the answers file nests lists or objects too deeply to be read")
         return result
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         result.unreadable = True
         result.problems.append("the answers file is not a Claims & Evidence answers file")
         return result
-    if data.get("version") != VERSION:
+    version = data.get("version")
+    if isinstance(version, bool) or version != VERSION:
         result.unreadable = True
         result.problems.append(
-            f"the answers file has format version {data.get('version')!r}; "
+            f"the answers file has format version {short_repr(version)}; "
             f"this course reads version {VERSION}"
         )
         return result
-    result.notebook = data.get("notebook") if isinstance(data.get("notebook"), str) else None
+    name = data.get("notebook")
+    result.notebook = name if isinstance(name, str) and _text_problem(name) is None else None
     if notebook is not None and result.notebook != notebook:
         result.unreadable = True
         result.problems.append(
-            f"the answers file belongs to notebook {result.notebook!r}, not {notebook!r}"
+            f"the answers file belongs to notebook {short_repr(name)}, not {notebook!r}"
         )
         return result
     answers = data.get("answers")
@@ -264,7 +486,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".tmp-", dir=path.parent)
     try:
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; nbgrader's exchange needs readable files
@@ -386,12 +608,49 @@ class AnswerBook:
         extra : mapping, optional
             More fields to store with the record (a shuffle seed, the order shown).
         keep_history : int or None, default HISTORY_LIMIT
-            How many earlier values to keep; None keeps them all.
+            How many earlier values to keep; None keeps them all, up to the
+            format's :data:`MAX_ENTRIES` (older ones are then dropped).
+
+        Returns
+        -------
+        dict
+            A copy of the new record.
+
+        Raises
+        ------
+        ValueError
+            If ``kind`` is unknown, ``item_id`` is not a valid id, or ``value``
+            or a field of ``extra`` is not plain JSON data within the limits;
+            nothing is written then.
+
+        Notes
+        -----
+        A forecast's first locked value (:func:`course.forecasts.first_locked`
+        of the previous record, or of this one if it is the first lock) is
+        stored as ``first_locked`` on every later revision, whatever
+        ``keep_history`` cuts and whatever ``extra`` holds: the first lock
+        counts for good.
         """
         if kind not in _KINDS:
             raise ValueError(f"Unknown item kind {kind!r}; expected one of {', '.join(_KINDS)}.")
-        if not _check_json_value(value):
-            raise ValueError(f"The answer to {item_id} must be plain JSON data, not {value!r}.")
+        if not _valid_item_id(item_id):
+            raise ValueError(
+                f"Invalid item id {short_repr(item_id)}: give a non-empty id of at most "
+                f"{MAX_ID_LENGTH} characters."
+            )
+        problem = _json_problem(value)
+        if problem:
+            raise ValueError(
+                f"The answer to {item_id} must be plain JSON data, not {short_repr(value)}: "
+                f"it {problem}."
+            )
+        for name, field_value in (extra or {}).items():
+            problem = _json_problem({name: field_value}, depth=-1)
+            if problem:
+                raise ValueError(
+                    f"The field {short_repr(name)} stored with the answer to {item_id} must be "
+                    f"plain JSON data: it {problem}."
+                )
         with _locked(self.folder):
             current = self._load()
             if current.unreadable and current.exists:
@@ -404,6 +663,8 @@ class AnswerBook:
                 if current.problems:  # invalid records: this save would drop them
                     self._keep_copy_with_bad_records()
             previous = data["answers"].get(item_id)
+            # A forecast's first lock counts for good: find it before the history is cut.
+            first = _first_lock(previous) if kind == "forecast" and previous is not None else None
             history: list[dict[str, Any]] = []
             revision = 1
             if previous is not None:
@@ -411,6 +672,7 @@ class AnswerBook:
                 history.append({"value": previous["value"], "saved_at": previous["saved_at"]})
                 if keep_history is not None:
                     history = history[-keep_history:] if keep_history else []
+                history = history[-MAX_ENTRIES:]  # never more than the format allows
                 revision = int(previous.get("revision", 1)) + 1
             record: dict[str, Any] = dict(extra or {})
             record.update(
@@ -422,9 +684,20 @@ class AnswerBook:
                     "history": history,
                 }
             )
+            if kind == "forecast":
+                first = first if first is not None else _first_lock(record)
+                if first is not None:
+                    record["first_locked"] = first  # never replaced by ``extra``
             data["answers"][item_id] = record
             _write_atomic(self.path, data)
             return copy.deepcopy(record)
+
+
+def _first_lock(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Return a forecast record's first locked value (see :func:`course.forecasts.first_locked`)."""
+    from .forecasts import first_locked  # local import: course.forecasts imports this module
+
+    return first_locked(record)
 
 
 def record_answer(

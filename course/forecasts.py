@@ -36,13 +36,12 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .answers import AnswerBook, answers_path, read_answers
+from .answers import AnswerBook, answers_path, read_answers, short_repr
 
 __all__ = [
     "MAX_REVISIONS",
@@ -90,29 +89,31 @@ def normalize(value: Any) -> dict[str, Any]:
     {'probability': 70, 'reason': 'Close to the front.', 'locked': False}
     """
     if not isinstance(value, Mapping):
-        raise ValueError(f"a forecast is a mapping with a probability, not {value!r}")
+        raise ValueError(f"a forecast is a mapping with a probability, not {short_repr(value)}")
     probability = value.get("probability")
-    if (
-        isinstance(probability, bool)
-        or not isinstance(probability, int | float)
-        or not math.isfinite(probability)
-        or probability != int(probability)
-    ):
-        raise ValueError(f"the probability must be a whole number of percent, not {probability!r}")
+    whole = (isinstance(probability, int) and not isinstance(probability, bool)) or (
+        isinstance(probability, float) and probability.is_integer()  # False for NaN, infinity
+    )
+    if not whole:
+        raise ValueError(
+            f"the probability must be a whole number of percent, not {short_repr(probability)}"
+        )
     if not 0 <= probability <= 100:
-        raise ValueError(f"the probability must be from 0 to 100 (percent), not {probability!r}")
+        raise ValueError(
+            f"the probability must be from 0 to 100 (percent), not {short_repr(probability)}"
+        )
     reason = value.get("reason", "")
     reason = "" if reason is None else reason
     if not isinstance(reason, str):
-        raise ValueError(f"the reason must be text, not {reason!r}")
+        raise ValueError(f"the reason must be text, not {short_repr(reason)}")
     locked = value.get("locked", False)
     if not isinstance(locked, bool):
-        raise ValueError(f"'locked' must be true or false, not {locked!r}")
+        raise ValueError(f"'locked' must be true or false, not {short_repr(locked)}")
     out: dict[str, Any] = {"probability": int(probability), "reason": reason, "locked": locked}
     locked_at = value.get("locked_at")
     if locked and locked_at is not None:
         if not isinstance(locked_at, str):
-            raise ValueError(f"'locked_at' must be an ISO time, not {locked_at!r}")
+            raise ValueError(f"'locked_at' must be an ISO time, not {short_repr(locked_at)}")
         out["locked_at"] = locked_at
     return out
 
@@ -144,7 +145,7 @@ def first_locked(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
     dict or None
         The locked forecast (see :func:`normalize`), or None if it was never locked.
     """
-    if not isinstance(record, Mapping) or record.get("kind", "forecast") != "forecast":
+    if not isinstance(record, Mapping) or record.get("kind") not in ("forecast", None):
         return None
     stored = _locked_or_none(record.get("first_locked"))
     if stored is not None:

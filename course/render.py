@@ -73,19 +73,22 @@ def points_label(spec: ItemSpec) -> str:
     return f"{spec.points:g} points"
 
 
-def _parse_saved_at(saved_at: str | _dt.datetime | None) -> _dt.datetime | None:
-    if saved_at is None:
-        return None
+def _parse_saved_at(saved_at: Any) -> _dt.datetime | None:
     if isinstance(saved_at, _dt.datetime):
         moment = saved_at
-    else:
+    elif isinstance(saved_at, str) and len(saved_at) <= 64:
         try:
-            moment = _dt.datetime.fromisoformat(str(saved_at).replace("Z", "+00:00"))
+            moment = _dt.datetime.fromisoformat(saved_at.replace("Z", "+00:00"))
         except ValueError:
             return None
+    else:  # None, or anything a hostile answers file holds
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.UTC)
-    return moment.astimezone()
+    try:
+        return moment.astimezone()
+    except (OverflowError, ValueError, OSError):  # a year 1 or 9999 time next to midnight
+        return None
 
 
 def format_saved_at(saved_at: str | _dt.datetime | None, *, now: _dt.datetime | None = None) -> str:
@@ -180,14 +183,20 @@ def entry_order(spec: ItemSpec, order: Sequence[str] | None = None) -> list[str]
     """Return the order in which a static rendering lists an item's options.
 
     Choice options are listed in authored order. Ordering entries are listed
-    in ``order`` (the order a student was shown) if it is given and complete,
-    otherwise alphabetically by text, since the authored order may be the answer.
+    in ``order`` (the order a student was shown) if it is a list naming each
+    entry exactly once, otherwise alphabetically by text, since the authored
+    order may be the answer. Any other ``order`` (say, read from a hostile
+    answers file) is ignored.
     Phrases are listed in passage order.
     """
     if spec.kind == "phrase_selection":
         return phrase_order(spec)
     if spec.kind == "ordering":
-        if order is not None and sorted(order) == sorted(spec.options):
+        if (
+            isinstance(order, list | tuple)
+            and all(isinstance(oid, str) for oid in order)
+            and sorted(order) == sorted(spec.options)
+        ):
             return list(order)
         return sorted(spec.options, key=lambda oid: (spec.options[oid].casefold(), oid))
     return list(spec.options)

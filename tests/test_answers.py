@@ -20,6 +20,8 @@ from course.answers import (
     FORMAT,
     HISTORY_LIMIT,
     MAX_BYTES,
+    MAX_ENTRIES,
+    MAX_TEXT,
     VERSION,
     AnswerBook,
     answers_filename,
@@ -27,6 +29,10 @@ from course.answers import (
     read_answers,
     record_answer,
 )
+from course.forecasts import first_locked, read_locked
+from course.grading.score import score_item
+from course.items.spec import ItemSpec
+from course.keys import ItemKey
 
 NB = "01-close-reading"
 SCHEMA_PATH = Path(answers_mod.__file__).parent / "schema" / "answers.schema.json"
@@ -187,7 +193,7 @@ def test_file_is_valid_against_the_json_schema(tmp_path):
 
 
 def test_schema_rejects_what_the_reader_refuses():
-    """Does the schema refuse another version, an unknown kind and a revision of 0?"""
+    """Does the schema refuse another version, an unknown kind, a revision of 0, and the limits?"""
     validator = jsonschema.Draft202012Validator(_schema())
     good_record = {
         "value": "a",
@@ -201,6 +207,13 @@ def test_schema_rejects_what_the_reader_refuses():
     assert not validator.is_valid({**good, "version": 2})
     assert not validator.is_valid({**good, "answers": {"x": {**good_record, "kind": "essay"}}})
     assert not validator.is_valid({**good, "answers": {"x": {**good_record, "revision": 0}}})
+    for bad in (
+        {"value": 10**400},
+        {"value": "a" * (MAX_TEXT + 1)},
+        {"note": ["a"] * (MAX_ENTRIES + 1)},
+        {"history": [{"value": "a", "saved_at": "2026-11-24T10:00:00.000Z"}] * (MAX_ENTRIES + 1)},
+    ):
+        assert not validator.is_valid({**good, "answers": {"x": {**good_record, **bad}}})
 
 
 def test_schema_kinds_match_the_writer():
@@ -548,8 +561,32 @@ def test_read_answers_never_writes_even_for_corrupt_files(tmp_path, case):
 
 @pytest.mark.parametrize(
     "value",
-    [{"a", "b"}, float("nan"), float("inf"), object(), {1: "a"}, ("a", "b")],
-    ids=["set", "nan", "inf", "object", "int-keys", "tuple"],
+    [
+        {"a", "b"},
+        float("nan"),
+        float("inf"),
+        object(),
+        {1: "a"},
+        ("a", "b"),
+        10**400,
+        "a\ud800b",
+        "a" * (MAX_TEXT + 1),
+        [[[[[[[["deep"]]]]]]]],
+        ["a"] * (MAX_ENTRIES + 1),
+    ],
+    ids=[
+        "set",
+        "nan",
+        "inf",
+        "object",
+        "int-keys",
+        "tuple",
+        "huge-int",
+        "surrogate",
+        "long-text",
+        "deep",
+        "long-list",
+    ],
 )
 def test_non_json_value_raises_and_leaves_the_file_unchanged(tmp_path, value):
     """Is a value that is not plain JSON refused with ValueError, the file left byte for byte?"""
@@ -577,3 +614,115 @@ def test_invalid_notebook_names_are_refused(name):
     """Is a notebook name with a path, a leading dot or nothing at all refused?"""
     with pytest.raises(ValueError, match="Invalid notebook name"):
         answers_filename(name)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"seed": float("nan")}, {"order": [[[[[[[["x"]]]]]]]]}, {"note": 10**400}, {1: "a"}],
+    ids=["nan", "deep", "huge-int", "int-key"],
+)
+def test_extra_fields_that_are_not_plain_json_are_refused(tmp_path, extra):
+    """Is an extra field the reader would refuse also refused by the writer, writing nothing?"""
+    with pytest.raises(ValueError, match="plain JSON"):
+        record_answer(NB, "m-single", "a", kind="single_choice", folder=tmp_path, extra=extra)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("item_id", ["", "x" * 101, "a\udfff"], ids=["empty", "long", "surrogate"])
+def test_invalid_item_ids_are_refused_by_the_writer(tmp_path, item_id):
+    """Is an id the reader would refuse also refused by the writer, writing nothing?"""
+    with pytest.raises(ValueError, match="Invalid item id"):
+        record_answer(NB, item_id, "a", kind="single_choice", folder=tmp_path)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_history_never_grows_beyond_the_format_limit(tmp_path):
+    """With keep_history=None, does the record stay readable after more than 500 saves?"""
+    path = answers_path(NB, tmp_path)
+    history = [{"value": n, "saved_at": "2026-11-24T10:00:00.000Z"} for n in range(MAX_ENTRIES)]
+    record = {
+        "value": MAX_ENTRIES,
+        "kind": "numeric",
+        "saved_at": "2026-11-24T10:00:00.000Z",
+        "revision": MAX_ENTRIES + 1,
+        "history": history,
+    }
+    data = {"format": FORMAT, "version": VERSION, "notebook": NB, "answers": {"m-num": record}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    AnswerBook(NB, tmp_path).record("m-num", -1, kind="numeric", keep_history=None)
+
+    result = read_answers(path, notebook=NB)
+    assert result.problems == []
+    saved = result.answers["m-num"]
+    assert saved["value"] == -1 and saved["revision"] == MAX_ENTRIES + 2
+    assert [h["value"] for h in saved["history"]] == list(range(1, MAX_ENTRIES + 1))
+
+
+# -- forecasts: the first lock counts for good ------------------------------------------
+
+FORECAST_NB = "00-orientation"
+FORECAST = ItemSpec.build(
+    "forecast",
+    id="m00-fc-x",
+    prompt="Will it happen?",
+    resolution="YES if it happens before 2018.",
+    points=1,
+)
+FORECAST_KEY = ItemKey("m00-fc-x", completion=True, outcome=1)
+
+
+def _forecast(probability: int, reason: str, locked_at: str | None = None) -> dict:
+    value = {"probability": probability, "reason": reason, "locked": locked_at is not None}
+    return {**value, "locked_at": locked_at} if locked_at else value
+
+
+@pytest.mark.parametrize("keep_history", ["default", 0, 1, None])
+def test_the_first_lock_of_a_forecast_survives_any_number_of_later_saves(tmp_path, keep_history):
+    """After a lock, 100 saves (one a later, different lock) never change what counts."""
+    options = {} if keep_history == "default" else {"keep_history": keep_history}
+    book = AnswerBook(FORECAST_NB, tmp_path)
+    book.record("m00-fc-x", _forecast(30, "draft"), kind="forecast", **options)
+    first = _forecast(70, "the first lock", "2026-11-24T10:00:00.000Z")
+    book.record("m00-fc-x", first, kind="forecast", extra={"first_locked": first}, **options)
+    for n in range(100):
+        if n == 60:  # a later, different lock that claims to be the first
+            later = _forecast(5, "a later lock", "2026-11-25T10:00:00.000Z")
+            extra = {"first_locked": later}
+        else:
+            later, extra = _forecast(n, f"save {n}"), None
+        book.record("m00-fc-x", later, kind="forecast", extra=extra, **options)
+
+    record = AnswerBook(FORECAST_NB, tmp_path).get("m00-fc-x")
+    assert record["revision"] == 102
+    kept = {"default": HISTORY_LIMIT, 0: 0, 1: 1, None: 101}[keep_history]
+    assert len(record["history"]) == kept
+    assert record["first_locked"] == first
+    assert first_locked(record) == first
+    assert read_locked(FORECAST_NB, tmp_path) == {"m00-fc-x": 70}
+    result = score_item(FORECAST, FORECAST_KEY, record)
+    assert (result.points, result.answer) == (1.0, first)
+
+
+def test_a_forecast_locked_by_its_value_alone_keeps_that_lock(tmp_path):
+    """Is a lock saved without first_locked (by code) carried on as first_locked, whatever follows?"""
+    book = AnswerBook(FORECAST_NB, tmp_path)
+    first = _forecast(40, "locked by code", "2026-11-24T10:00:00.000Z")
+    assert book.record("m00-fc-x", first, kind="forecast")["first_locked"] == first
+    for n in range(HISTORY_LIMIT + 5):
+        book.record("m00-fc-x", _forecast(n, "later"), kind="forecast", keep_history=0)
+
+    assert read_locked(FORECAST_NB, tmp_path) == {"m00-fc-x": 40}
+    assert book.get("m00-fc-x")["first_locked"] == first
+
+
+def test_a_never_locked_forecast_gets_no_first_locked(tmp_path):
+    """Does a forecast saved only as drafts stay unlocked, with no first_locked field?"""
+    book = AnswerBook(FORECAST_NB, tmp_path)
+    for n in range(3):
+        record = book.record("m00-fc-x", _forecast(n, "draft"), kind="forecast")
+
+    assert "first_locked" not in record
+    assert read_locked(FORECAST_NB, tmp_path) == {}

@@ -11,7 +11,14 @@ import pytest
 
 from course.answers import AnswerBook
 from course.demo import forecast_scores
-from course.forecasts import brier, find_answers, first_locked, read_locked, record_forecast
+from course.forecasts import (
+    brier,
+    find_answers,
+    first_locked,
+    normalize,
+    read_locked,
+    record_forecast,
+)
 from course.grading.score import describe_key, score_item
 from course.items.spec import ItemSpec
 from course.keys import ItemKey, KeyFileError, check_key_against_spec, load_key
@@ -81,7 +88,8 @@ def test_first_locked_falls_back_to_the_history(tmp_path):
     record_forecast(book, "m00-fc-x", 60, "final", lock=True)
     book.record("m00-fc-x", {"probability": 10, "locked": False}, kind="forecast")
     rec = book.get("m00-fc-x")
-    assert "first_locked" not in rec
+    assert rec["first_locked"]["probability"] == 60  # the writer carries the first lock
+    del rec["first_locked"]  # as in a record written by other code
     assert first_locked(rec)["probability"] == 60
 
 
@@ -221,3 +229,48 @@ def test_demo_scores_each_students_locked_forecasts(tmp_path):
     assert table.loc["a", "locked"] == 2 and table.loc["a", "scored"] == 2
     assert table.loc["a", "brier"] == pytest.approx((0.04 + 0.16) / 2)
     assert table.loc["b", "locked"] == 0 and pd.isna(table.loc["b", "brier"])
+
+
+# -- hostile values -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"probability": 10**500}, "an integer of 501 digits"),
+        ({"probability": float("nan")}, "whole number"),
+        ({"probability": float("inf")}, "whole number"),
+        ({"probability": 70.5}, "whole number"),
+        ({"probability": 101}, "from 0 to 100"),
+        ({"probability": [70]}, "whole number"),
+        ({"probability": 70, "reason": ["why"] * 1000}, "reason must be text"),
+        ({"probability": 70, "locked": "yes"}, "true or false"),
+        ([[[[[[70]]]]]], "a mapping with a probability"),
+    ],
+)
+def test_normalize_refuses_any_other_value_with_a_short_reason(value, message):
+    """Is a huge, non-finite or misshapen forecast refused with ValueError, never OverflowError?"""
+    with pytest.raises(ValueError, match=message) as info:
+        normalize(value)
+    assert len(str(info.value)) < 200
+
+
+def test_a_value_that_is_not_a_forecast_scores_zero_with_the_reason():
+    """Is a forecast value that is not a forecast at all worth 0, with the reason?"""
+    record = {"value": {"probability": 10**500, "locked": True}, "kind": "forecast"}
+    result = score_item(SPEC, KEY, record)
+    assert (result.points, result.verdict) == (0, "unreadable")
+    assert "could not be read" in result.problems[0] and "501 digits" in result.problems[0]
+
+
+def test_a_broken_first_locked_falls_back_to_the_history():
+    """Is a first_locked that is not a forecast ignored in favour of the lock in the history?"""
+    lock = {"probability": 60, "reason": "r", "locked": True, "locked_at": "2026-11-24T10:00Z"}
+    record = {
+        "value": {"probability": 5, "reason": "later", "locked": True},
+        "kind": "forecast",
+        "first_locked": {"probability": [60], "locked": True},
+        "history": [{"value": lock, "saved_at": "2026-11-24T10:00:00.000Z"}],
+    }
+    assert first_locked(record) == lock
+    assert score_item(SPEC, KEY, record).answer == lock

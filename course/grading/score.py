@@ -9,12 +9,14 @@ why; nothing here raises on bad student data.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from ..forecasts import first_locked
+from ..answers import short_repr
+from ..forecasts import first_locked, normalize
 from ..items.spec import ItemSpec
 from ..keys import ItemKey
 
@@ -64,8 +66,25 @@ def _label(spec: ItemSpec, option_id: str) -> str:
     return f"{option_id}) {text}" if spec.kind != "phrase_selection" else f"“{text}”"
 
 
+def _number_text(value: Any) -> str:
+    """Return a number as ``%g`` text, or a short description if it is beyond float range."""
+    try:
+        return f"{float(value):g}"
+    except (OverflowError, TypeError, ValueError):
+        return short_repr(value)
+
+
+def _text(value: Any) -> str:
+    """Return a string as it is and anything else as a short description."""
+    return value if isinstance(value, str) else short_repr(value)
+
+
 def describe_answer(spec: ItemSpec, value: Any) -> str:
-    """Return a plain-text description of a saved value for this item."""
+    """Return a plain-text description of a saved value for this item.
+
+    Any value gets a description (a value of the wrong shape is described
+    briefly, as data); this never raises.
+    """
     if value is None:
         return "(no answer saved)"
     if spec.kind == "single_choice" and isinstance(value, str):
@@ -73,21 +92,35 @@ def describe_answer(spec: ItemSpec, value: Any) -> str:
     if spec.kind in {"multiple_choice", "phrase_selection"} and isinstance(value, list):
         return "; ".join(_label(spec, v) for v in value if isinstance(v, str)) or "(none selected)"
     if spec.kind == "ordering" and isinstance(value, list):
-        return " → ".join(spec.options.get(v, str(v)) for v in value)
+        return " → ".join(
+            spec.options.get(v, v) if isinstance(v, str) else short_repr(v) for v in value
+        )
     if spec.kind == "classification" and isinstance(value, Mapping):
         parts = []
         for sid, text in spec.statements.items():
             cat = value.get(sid)
-            parts.append(f"{text} → {spec.categories.get(cat, '(not classified)')}")
+            label = spec.categories.get(cat) if isinstance(cat, str) else None
+            if label is None:
+                label = "(not classified)" if cat is None else f"{_text(cat)} (not a category)"
+            parts.append(f"{text} → {label}")
         return "; ".join(parts)
-    if spec.kind in {"numeric", "computed"} and isinstance(value, int | float):
-        return f"{value:g} {spec.unit}".strip()
+    if (
+        spec.kind in {"numeric", "computed"}
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return f"{_number_text(value)} {spec.unit}".strip()
     if spec.kind == "forecast" and isinstance(value, Mapping):
-        state = "locked" if value.get("locked") else "not locked"
-        reason = str(value.get("reason") or "").strip()
-        text = f"{value.get('probability')}% ({state})"
+        state = "locked" if value.get("locked") is True else "not locked"
+        reason = value.get("reason")
+        reason = "" if reason is None else _text(reason).strip()
+        probability = value.get("probability")
+        if isinstance(probability, int | float) and not isinstance(probability, bool):
+            text = f"{_number_text(probability)}% ({state})"
+        else:
+            text = f"{short_repr(probability)} as the probability ({state})"
         return f"{text}: {reason}" if reason else text
-    return repr(value)
+    return short_repr(value, 200)
 
 
 def describe_key(spec: ItemSpec, key: ItemKey) -> str:
@@ -153,16 +186,22 @@ def _score_value(spec: ItemSpec, key: ItemKey, value: Any) -> tuple[float, list[
         return 1.0, ["completion credit for a saved answer"], []
     if kind == "single_choice":
         if not isinstance(value, str):
-            return 0.0, [], ["the saved answer is not a single option id"]
+            return 0.0, [], [f"the saved answer is not a single option id but {short_repr(value)}"]
         if value not in opts:
-            return 0.0, [], [f"the saved option {value!r} is not one of this item's options"]
+            problem = f"the saved option {short_repr(value)} is not one of this item's options"
+            return 0.0, [], [problem]
         ok = value in _ids(key.answer)
         return (1.0 if ok else 0.0), [], []
     if kind in {"multiple_choice", "phrase_selection"}:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return 0.0, [], ["the saved answer is not a list of option ids"]
+        problems = []
         unknown = sorted(set(value) - opts)
-        problems = [f"unknown option id(s) ignored: {', '.join(unknown)}"] if unknown else []
+        if unknown:
+            problems.append(f"unknown option id(s) ignored: {_id_list(unknown)}")
+        repeated = sorted(v for v, n in Counter(value).items() if n > 1)
+        if repeated:
+            problems.append(f"option id(s) saved twice or more, counted once: {_id_list(repeated)}")
         chosen = [v for v in dict.fromkeys(value) if v in opts]
         fraction, details = _fraction_selection(chosen, set(_ids(key.answer)))
         return fraction, details, problems
@@ -172,11 +211,11 @@ def _score_value(spec: ItemSpec, key: ItemKey, value: Any) -> tuple[float, list[
         if sorted(value) != sorted(opts):
             return 0.0, [], ["the saved order does not list each entry exactly once"]
         target = _ids(key.answer)
+        if len(target) < 2 or sorted(target) != sorted(opts):
+            return 0.0, [], ["the key's order does not list every entry"]
         pos = {v: i for i, v in enumerate(value)}
         pairs = list(combinations(target, 2))
         right = sum(1 for a, b in pairs if pos[a] < pos[b])
-        if not pairs or sorted(target) != sorted(opts):
-            return 0.0, [], ["the key's order does not list every entry"]
         return right / len(pairs), [f"{right} of {len(pairs)} pairs in the right order"], []
     if kind == "classification":
         if not isinstance(value, Mapping):
@@ -186,33 +225,59 @@ def _score_value(spec: ItemSpec, key: ItemKey, value: Any) -> tuple[float, list[
         problems = []
         for stmt in spec.statements:
             cat = value.get(stmt)
-            if cat is not None and cat not in spec.categories:
-                problems.append(f"unknown category {cat!r} for statement {stmt}")
+            if cat is None:
                 continue
-            if cat is not None and cat in _ids(answer.get(stmt)):
+            if not isinstance(cat, str) or cat not in spec.categories:
+                problems.append(f"unknown category {short_repr(cat)} for statement {stmt}")
+                continue
+            if cat in _ids(answer.get(stmt)):
                 right += 1
-        unknown = sorted(set(value) - set(spec.statements))
+        unknown = sorted(str(s) for s in value if s not in spec.statements)
         if unknown:
-            problems.append(f"unknown statement id(s) ignored: {', '.join(unknown)}")
+            problems.append(f"unknown statement id(s) ignored: {_id_list(unknown)}")
         total = len(spec.statements)
         return right / total, [f"{right} of {total} statements classified correctly"], problems
     if kind in {"numeric", "computed"}:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            return 0.0, [], ["the saved answer is not a finite number"]
+        number = _finite(value)
+        if number is None:
+            return 0.0, [], [f"the saved answer is not a finite number but {short_repr(value)}"]
         if key.value is None:
             return 0.0, [], ["the key has no value"]
         targets = [(key.value, key.tolerance, "")] + [
             (a["value"], a["tolerance"], a["note"]) for a in key.accept
         ]
         for target, tol, note in targets:
-            if abs(float(value) - target) <= tol + 1e-9 * max(1.0, abs(target)):
+            if abs(number - target) <= tol + 1e-9 * max(1.0, abs(target)):
                 return 1.0, [f"accepted: {note}"] if note else [], []
         return 0.0, [], []
     return 0.0, [], [f"items of kind {kind!r} are not autograded"]
+
+
+def _finite(value: Any) -> float | None:
+    """Return ``value`` as a finite float, or None if it is not a number within float range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _id_list(ids: list[str], limit: int = 10) -> str:
+    """Return ids as a short comma-separated list, each cut to a readable length."""
+    shown = ", ".join(i if len(i) <= 40 else i[:37] + "..." for i in ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _kind_problem(spec: ItemSpec, record: Mapping[str, Any]) -> str | None:
+    """Return why a record's kind does not fit the item, or None if it fits (or is absent)."""
+    kind = record.get("kind")
+    if kind is None or kind == spec.kind:
+        return None
+    if isinstance(kind, str) and len(kind) <= 40:
+        return f"the saved answer is a {kind} answer, not {spec.kind}"
+    return f"the saved answer has no valid kind ({short_repr(kind)}), so it is not {spec.kind}"
 
 
 def score_item(spec: ItemSpec, key: ItemKey | None, record: Mapping[str, Any] | None) -> Result:
@@ -236,20 +301,21 @@ def score_item(spec: ItemSpec, key: ItemKey | None, record: Mapping[str, Any] | 
         return unanswered(spec, None, problem="no answer key for this item; ask the instructor")
     if record is None:
         return unanswered(spec, key)
+    if not isinstance(record, Mapping):
+        return unanswered(
+            spec, key, problem=f"the saved answer record is not an object but {short_repr(record)}"
+        )
+    kind_problem = _kind_problem(spec, record)
+    if kind_problem:
+        return unanswered(spec, key, problem=kind_problem)
     if spec.kind == "forecast":
         return _score_forecast(spec, key, record)
-    if record.get("kind") not in (spec.kind, None):
-        return unanswered(
-            spec,
-            key,
-            problem=f"the saved answer is a {record.get('kind')} answer, not {spec.kind}",
-        )
     value = record.get("value")
     if value is None:
         return unanswered(spec, key)
     fraction, details, problems = _score_value(spec, key, value)
     fraction = min(max(fraction, 0.0), 1.0)
-    points = round(spec.points * fraction, 4)
+    points = min(max(round(spec.points * fraction, 4), 0.0), spec.points)
     verdict = "correct" if fraction >= 1.0 else "partial" if fraction > 0 else "incorrect"
     if problems and fraction == 0 and not details:
         verdict = "unreadable"
@@ -273,21 +339,23 @@ def _score_forecast(spec: ItemSpec, key: ItemKey, record: Mapping[str, Any]) -> 
 
     The first locked value (:func:`course.forecasts.first_locked`) is the
     answer that counts; later revisions never change it. A forecast saved but
-    never locked scores 0.
+    never locked scores 0, and so does a value that is not a forecast at all
+    (with the reason).
     """
-    if record.get("kind") not in (spec.kind, None):
-        return unanswered(
-            spec,
-            key,
-            problem=f"the saved answer is a {record.get('kind')} answer, not {spec.kind}",
-        )
     locked = first_locked(record)
     if locked is None:
-        result = unanswered(spec, key)
-        if record.get("value") is not None:
-            result.answer = record.get("value")
-            result.answer_text = describe_answer(spec, record.get("value"))
+        value = record.get("value")
+        if value is None:
+            return unanswered(spec, key)
+        try:
+            normalize(value)
+        except ValueError as exc:
+            result = unanswered(spec, key, problem=f"the saved forecast could not be read: {exc}")
+        else:
+            result = unanswered(spec, key)
             result.details = ["the forecast was saved but never locked; only a locked one counts"]
+        result.answer = value
+        result.answer_text = describe_answer(spec, value)
         return result
     if not key.completion:
         fraction, details = 0.0, []
@@ -296,7 +364,7 @@ def _score_forecast(spec: ItemSpec, key: ItemKey, record: Mapping[str, Any]) -> 
         fraction, details, problems = 1.0, ["completion credit: the forecast was locked"], []
     revisions = record.get("revision", 1)
     if isinstance(revisions, int) and not isinstance(revisions, bool) and revisions > 1:
-        details.append(f"{revisions} saved versions; the first locked one counts")
+        details.append(f"{short_repr(revisions)} saved versions; the first locked one counts")
     return Result(
         item_id=spec.id,
         kind=spec.kind,

@@ -10,6 +10,7 @@ Nothing here writes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,21 +77,29 @@ def option_catalogue(module: str, spec: ItemSpec, answer: Any) -> list[dict[str,
 
 
 def picks_of(spec: ItemSpec, value: Any) -> list[str | None] | None:
-    """Return the options a saved value picks (``[None]`` for none), or None if unusable."""
+    """Return the options a saved value picks (``[None]`` for none), or None if unusable.
+
+    Only ids of the item's own options count as picks; anything else in the
+    value (unknown ids, numbers, lists or objects where an id belongs) is
+    left out, so any JSON value gives an answer and none raises.
+    """
     if spec.kind == "single_choice":
         return [value] if isinstance(value, str) and value in spec.options else None
     if spec.kind in {"multiple_choice", "phrase_selection"}:
         if not isinstance(value, list):
             return None
-        chosen = [v for v in dict.fromkeys(value) if isinstance(v, str) and v in spec.options]
-        return chosen or [None]
+        chosen = [v for v in value if isinstance(v, str) and v in spec.options]
+        return list(dict.fromkeys(chosen)) or [None]
     if spec.kind == "classification":
-        if not isinstance(value, dict):
+        if not isinstance(value, Mapping):
             return None
         chosen = [
             f"{sid}:{cid}"
             for sid, cid in value.items()
-            if sid in spec.statements and cid in spec.categories
+            if isinstance(sid, str)
+            and sid in spec.statements
+            and isinstance(cid, str)
+            and cid in spec.categories
         ]
         return chosen or [None]
     return None

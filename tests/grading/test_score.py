@@ -160,3 +160,66 @@ def test_scores_never_exceed_points():
     key = ItemKey("t-multi", answer=["a"])
     result = score_item(MULTI, key, rec(["a", "a", "a"], "multiple_choice"))
     assert 0 <= result.points <= MULTI.points
+
+
+# -- hostile values: a score or 0 with a message, never an exception ----------------------
+
+
+@pytest.mark.parametrize(
+    "value", [10**400, -(10**309), True, float("inf"), "225", [225], {"km": 225}]
+)
+def test_a_number_beyond_float_range_or_not_a_number_scores_zero_with_a_message(value):
+    """Is a 400-digit integer (or any non-number) worth 0, named, instead of an OverflowError?"""
+    result = score_item(NUMERIC, ItemKey("t-num", value=192.0), rec(value, "numeric"))
+    assert (result.points, result.verdict) == (0, "unreadable")
+    assert "not a finite number" in result.problems[0]
+    assert len(result.answer_text) < 100
+
+
+@pytest.mark.parametrize("category", [["fact"], {"fact": 1}, 7, ["fact", "pred"]])
+def test_a_category_that_is_not_an_id_scores_that_statement_zero_with_a_message(category):
+    """Is a list or object where a category id belongs an unknown category, not a TypeError?"""
+    key = ItemKey("t-class", answer={"s1": "fact", "s2": "pred", "s3": "fact", "s4": "fact"})
+    value = {"s1": category, "s2": "pred"}
+    result = score_item(CLASSIFY, key, rec(value, "classification"))
+    assert result.points == 1  # s2 only
+    assert "unknown category" in result.problems[0] and "s1" in result.problems[0]
+    assert "not a category" in result.answer_text
+
+
+@pytest.mark.parametrize("value", [["w", ["x"], "y", "z"], [{"w": 1}, "x", "y", "z"], [1, 2, 3, 4]])
+def test_an_ordering_entry_that_is_not_an_id_scores_zero_with_a_message(value):
+    """Is a list or object where an entry id belongs a bad order, not a TypeError?"""
+    result = score_item(
+        ORDER, ItemKey("t-order", answer=["w", "x", "y", "z"]), rec(value, "ordering")
+    )
+    assert (result.points, result.verdict) == (0, "unreadable")
+    assert "not a list of entry ids" in result.problems[0]
+    assert isinstance(result.answer_text, str)
+
+
+def test_an_option_saved_twice_counts_once_and_is_named():
+    """Is a repeated option id counted once, with a message, instead of silently?"""
+    key = ItemKey("t-multi", answer=["a", "b"])
+    result = score_item(MULTI, key, rec(["a", "a", "b"], "multiple_choice"))
+    assert result.points == 2
+    assert "saved twice or more" in result.problems[0] and "a" in result.problems[0]
+
+
+@pytest.mark.parametrize("record", [["b"], "b", 42])
+def test_a_record_that_is_not_an_object_scores_zero_with_a_message(record):
+    """Is a record that is not an object worth 0, with a message, not an AttributeError?"""
+    result = score_item(SINGLE, ItemKey("t-single", answer="b"), record)
+    assert (result.points, result.verdict) == (0, "unreadable")
+    assert "not an object" in result.problems[0]
+
+
+def test_a_kind_that_is_not_text_scores_zero_with_a_short_message():
+    """Is a kind that is a deep list named briefly, without repr of the whole value?"""
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    record = {**rec("b", "single_choice"), "kind": deep}
+    result = score_item(SINGLE, ItemKey("t-single", answer="b"), record)
+    assert (result.points, result.verdict) == (0, "unreadable")
+    assert "no valid kind" in result.problems[0] and len(result.problems[0]) < 200

@@ -107,9 +107,10 @@ def test_a_change_after_locking_never_alters_the_scored_value(book):
     item._slider.value = 95  # a control changed from code after the lock
     assert scored_probability() == (1.0, 70)
     assert item.lock() is False  # locking again changes nothing
-    # A revision written without first_locked (not by the widget) cannot unlock it either.
+    # A revision written without first_locked (not by the widget) cannot unlock it either:
+    # the writer carries the first lock onto it.
     AnswerBook(NB).record("t-forecast", {"probability": 1, "locked": False}, kind="forecast")
-    assert "first_locked" not in record()
+    assert record()["first_locked"]["probability"] == 70
     assert scored_probability() == (1.0, 70)
     assert read_locked(NB, ".") == {"t-forecast": 70}
 

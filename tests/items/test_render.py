@@ -221,3 +221,55 @@ def test_points_are_worded():
     assert points_label(NUMERIC) == "1 point"
     assert points_label(SINGLE) == "2 points"
     assert points_label(PRACTICE) == "Practice — not graded"
+
+
+# -- hostile values: always a rendering, never an exception ---------------------------------
+
+
+@pytest.mark.parametrize("render", [render_html, render_text])
+def test_a_number_beyond_float_range_is_rendered_briefly(render):
+    """Is a 500-digit integer described by its length, not an OverflowError or 500 digits?"""
+    out = render(NUMERIC, 10**500)
+    assert "an integer of 501 digits" in out and "0" * 100 not in out
+
+
+@pytest.mark.parametrize("render", [render_html, render_text])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"s1": ["fact"], "s2": {"x": 1}},  # classification: lists and objects as categories
+        ["p1", ["p2"], {"p3": 1}],  # ordering: lists and objects as entries
+        [[[[[[[[[[["deep"]]]]]]]]]]],
+    ],
+)
+def test_lists_and_objects_where_ids_belong_are_rendered(render, value):
+    """Are unhashable values where an id belongs described, not a TypeError?"""
+    for spec in (CLASSIFY, ORDER, SINGLE, NUMERIC):
+        assert isinstance(render(spec, value), str)
+
+
+@pytest.mark.parametrize("render", [render_html, render_text])
+@pytest.mark.parametrize(
+    "order", [[1, "p1", "p2"], ["p1", ["p2"], "p3"], "p1p2p3", {"p1": 1}, ["p1", "p1", "p2"]]
+)
+def test_an_order_shown_that_is_not_a_list_of_entry_ids_is_ignored(render, order):
+    """Is a bad ``order`` ignored (alphabetical listing), not a TypeError?"""
+    out = render(ORDER, None, order=order)
+    assert out.index("Alpha") < out.index("Bravo") < out.index("Charlie")
+
+
+@pytest.mark.parametrize(
+    "saved_at",
+    [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999Z",
+        "2026-13-45T99:99:99Z",
+        "x" * 100_000,
+        ["2026-11-24T10:00:00.000Z"],
+        10**400,
+    ],
+)
+def test_a_saved_time_that_cannot_be_shown_is_left_out(saved_at):
+    """Is a save time of any shape either shown or left out, never an exception?"""
+    assert isinstance(format_saved_at(saved_at), str)
+    assert isinstance(render_text(SINGLE, "a", saved_at=saved_at), str)

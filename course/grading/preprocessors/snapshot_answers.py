@@ -7,7 +7,9 @@ from pathlib import Path
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
+from ...answers import answers_filename
 from ..context import coursedir_of, parse_key, specs_from_notebook
+from ..intake import INTAKE_DIRECTORY, read_intake_report
 from ..manifest import verified_key
 from ..snapshot import take_snapshot
 
@@ -78,6 +80,7 @@ class SnapshotAnswers(NbGraderPreprocessor):
             info["notebook"],
             refresh=self.refresh,
         )
+        self._note_refused_answers(root, coursedir, info, snap)
         for problem in snap.problems:
             self.log.warning("%s/%s: %s", info["student"], info["assignment"], problem)
         course.update(
@@ -88,3 +91,21 @@ class SnapshotAnswers(NbGraderPreprocessor):
             specs=specs,
         )
         return nb, resources
+
+    @staticmethod
+    def _note_refused_answers(root: Path, coursedir, info, snap) -> None:
+        """Make an answers file refused at intake unreadable, so each item says why it scored 0."""
+        if snap.exists or Path(coursedir.submitted_directory) != Path(INTAKE_DIRECTORY):
+            return
+        report = read_intake_report(root, info["student"], info["assignment"]) or {}
+        name = answers_filename(info["notebook"])
+        refused = report.get("refused") if isinstance(report.get("refused"), list) else []
+        whole = f"{info['student']}/{info['assignment']}"
+        for entry in refused:
+            path = str(entry.get("path", "")) if isinstance(entry, dict) else ""
+            if path in (name, whole):
+                reason = str(entry.get("reason") or "it was refused")
+                what = name if path == name else f"the submission folder {whole}"
+                snap.unreadable = True
+                snap.problems.append(f"the answers file {name} was not read ({what}: {reason})")
+                return
