@@ -259,9 +259,12 @@ def _symlink_answers(course, folder):
 
 @adversary("file-hardlink-answers", expected=0.0)
 def _hardlink_answers(course, folder):
+    # A hard link to a forged perfect answers file kept outside submitted/.
+    forged = course.parent / "forged.answers.json"
+    shutil.copyfile(course / "submitted" / "perfect" / MODULE / answers_filename(MODULE), forged)
     target = folder / answers_filename(MODULE)
     target.unlink()
-    os.link(course / "submitted" / "perfect" / MODULE / answers_filename(MODULE), target)
+    os.link(forged, target)
 
 
 @adversary("file-symlink-notebook")
@@ -319,7 +322,7 @@ def _edit_answers(folder: Path, edit) -> None:
 def _deep_record(course, folder):
     def edit(answers):
         deep: object = "a"
-        for _ in range(300):
+        for _ in range(40):  # deeper than a record may be, within the file's depth limit
             deep = [deep]
         answers["f-multi"] = dict(answers["f-single"], value=deep, kind="multiple_choice")
 

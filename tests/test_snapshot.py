@@ -120,8 +120,8 @@ def test_refresh_flag_takes_a_new_copy(course):
     assert snap.answers["m-single"]["value"] == "b"
 
 
-def test_without_timestamp_every_run_takes_a_new_copy(course):
-    """With no timestamp.txt to tie a copy to, is a stored copy never reused?"""
+def test_without_timestamp_a_changed_answers_file_is_taken_again(course):
+    """With no timestamp.txt, does a changed answers file get a new copy?"""
     root, submitted = course
     (submitted / "timestamp.txt").unlink()
     record_answer(MODULE, "m-single", "a", kind="single_choice", folder=submitted)
@@ -132,6 +132,21 @@ def test_without_timestamp_every_run_takes_a_new_copy(course):
 
     assert not snap.reused
     assert snap.answers["m-single"]["value"] == "b"
+
+
+def test_without_timestamp_unchanged_bytes_reuse_the_snapshot_untouched(course):
+    """With no timestamp.txt but the same bytes, is the snapshot reused, byte for byte?"""
+    root, submitted = course
+    (submitted / "timestamp.txt").unlink()
+    record_answer(MODULE, "m-single", "a", kind="single_choice", folder=submitted)
+    _snap(root, submitted)
+    store = root / "grading"
+    before = {p: p.read_bytes() for p in store.rglob("*") if p.is_file()}
+
+    snap = _snap(root, submitted)
+
+    assert snap.reused and snap.answers["m-single"]["value"] == "a"
+    assert {p: p.read_bytes() for p in store.rglob("*") if p.is_file()} == before
 
 
 def test_missing_answers_file_means_no_answers_not_unreadable(course):

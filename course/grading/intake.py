@@ -226,6 +226,27 @@ def _unreadable_notebook(path: Path) -> str:
     return ""
 
 
+def _other_link(base: Path, own: Path, st: os.stat_result, limit: int = 20_000) -> str:
+    """Return where in ``submitted/`` another name of the same file is, or ""."""
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(base):
+        here = Path(dirpath)
+        if here == own:
+            dirnames[:] = []
+            continue
+        for name in filenames:
+            seen += 1
+            if seen > limit:
+                return ""
+            try:
+                other = os.lstat(here / name)
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+                return f"also submitted as {(here / name).relative_to(base.parent)}"
+    return ""
+
+
 def _real_folder(path: Path, expected: Path) -> str | None:
     """Return why ``path`` is not the real folder ``expected``, or None if it is."""
     try:
@@ -306,8 +327,14 @@ def intake_submission(
             intake.refused.append(Refusal(path, f"a submission may hold at most {MAX_FILES} files"))
             continue
         if st.st_nlink > inodes[(st.st_dev, st.st_ino)]:
+            other = _other_link(base, base / student / module, st)
+            where = f" ({other})" if other else ""
             intake.refused.append(
-                Refusal(path, "it is a hard link to a file outside the submission")
+                Refusal(
+                    path,
+                    f"it is a hard link to a file outside the submission{where}; the same "
+                    "file cannot be credited to one student",
+                )
             )
             continue
         if st.st_size > MAX_FILE_BYTES:

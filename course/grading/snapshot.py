@@ -399,7 +399,21 @@ def take_snapshot(
     )
     snap = Snapshot(student=student, assignment=assignment, notebook=notebook)
 
-    stored = None if refresh or stamp is None else _stored(copy, meta_path, held_path)
+    stored = None if refresh else _stored(copy, meta_path, held_path)
+    if stamp is None and stored is not None and stored.meta is not None:
+        # No timestamp.txt (an LMS upload): nothing says which collection a stored snapshot
+        # belongs to, so it is reused only while the submission still holds the same bytes,
+        # and is left untouched then.
+        same = (
+            stored.meta.get("submitted_timestamp") is None
+            and stored.meta.get("sha256") == found.sha256
+            and stored.meta.get("size") == found.size
+            and stored.meta.get("refused") == found.refused
+        )
+        if same:
+            snap.reused = True
+            return _fill(snap, stored.meta, stored.copy)
+        stored = None
     if stored is not None:
         if stored.meta is not None and stored.meta.get("submitted_timestamp") == stamp:
             snap.reused = True

@@ -93,7 +93,14 @@ def test_hard_link_to_a_file_outside_the_submission_is_refused(course):
     result = intake_submission(course, "alice", MODULE)
     reasons = {r.path: r.reason for r in result.refused}
     assert "hard link" in reasons[f".{MODULE}.answers.json"]
+    assert (
+        f"also submitted as submitted/bob/{MODULE}/.{MODULE}.answers.json"
+        in (reasons[f".{MODULE}.answers.json"])
+    )
     assert "timestamp.txt" in result.copied and "copy-of-timestamp.txt" in result.copied
+    # The same file cannot be credited to either student: bob's name for it is refused too.
+    bob = intake_submission(course, "bob", MODULE)
+    assert "hard link" in {r.path: r.reason for r in bob.refused}[f".{MODULE}.answers.json"]
 
 
 def test_fifo_socket_and_device_are_refused_without_blocking(course):
