@@ -47,6 +47,7 @@ __all__ = [
     "check_key_against_spec",
     "load_key",
     "load_keys",
+    "parse_key_bytes",
 ]
 
 #: Fact-sheet claim ids (C1-C41) and source ids (S1...) cited in explanations.
@@ -202,18 +203,23 @@ def _written_key(item_id: str, raw: Any, where: str) -> WrittenKey:
     )
 
 
-def load_key(path: str | Path) -> ModuleKey:
-    """Load and check the shape of one key file.
+def parse_key_bytes(data: bytes, path: str | Path) -> ModuleKey:
+    """Check and return the key held in ``data``, the bytes of the key file ``path``.
+
+    The grader parses exactly the bytes it checked against the key manifest
+    (:mod:`course.grading.manifest`), so nothing read later can differ.
 
     Raises
     ------
     KeyFileError
-        If the file is not a well-formed key; the message names the setting.
+        If the bytes are not a well-formed key; the message names the setting.
     """
     path = Path(path)
     where = path.name
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise KeyFileError(f"{where}: not UTF-8 text ({exc})") from exc
     except yaml.YAMLError as exc:
         raise KeyFileError(f"{where}: not valid YAML ({exc})") from exc
     if not isinstance(raw, Mapping):
@@ -234,6 +240,18 @@ def load_key(path: str | Path) -> ModuleKey:
         written={str(k): _written_key(str(k), v, where) for k, v in written.items()},
         path=path,
     )
+
+
+def load_key(path: str | Path) -> ModuleKey:
+    """Load and check the shape of one key file.
+
+    Raises
+    ------
+    KeyFileError
+        If the file is not a well-formed key; the message names the setting.
+    """
+    path = Path(path)
+    return parse_key_bytes(path.read_bytes(), path)
 
 
 def load_keys(keys_dir: str | Path) -> dict[str, ModuleKey]:

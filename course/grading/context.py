@@ -11,15 +11,13 @@ file's modification time is never missed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
 from ..items.spec import ItemSpec, specs_from_source
-from ..keys import KeyFileError, ModuleKey, _item_key, _written_key
+from ..keys import ModuleKey, parse_key_bytes
 
 __all__ = [
     "coursedir_of",
@@ -88,31 +86,7 @@ def written_ids(source_notebook: str | Path) -> dict[str, float]:
 
 @functools.lru_cache(maxsize=64)
 def _parse_key(path: str, data: bytes) -> ModuleKey:
-    where, stem = Path(path).name, Path(path).stem
-    try:
-        raw = yaml.safe_load(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise KeyFileError(f"{where}: not UTF-8 text ({exc})") from exc
-    except yaml.YAMLError as exc:
-        raise KeyFileError(f"{where}: not valid YAML ({exc})") from exc
-    if not isinstance(raw, Mapping):
-        raise KeyFileError(f"{where}: a key file must be a mapping with 'module' and 'items'")
-    unknown = set(raw) - {"module", "items", "written"}
-    if unknown:
-        raise KeyFileError(f"{where}: unexpected top-level setting(s) {', '.join(sorted(unknown))}")
-    module = raw.get("module")
-    if not isinstance(module, str) or module != stem:
-        raise KeyFileError(f"{where}: 'module' must be {stem!r} (the file's name)")
-    items = raw.get("items") or {}
-    written = raw.get("written") or {}
-    if not isinstance(items, Mapping) or not isinstance(written, Mapping):
-        raise KeyFileError(f"{where}: 'items' and 'written' must be mappings keyed by item id")
-    return ModuleKey(
-        module=module,
-        items={str(k): _item_key(str(k), v, where) for k, v in items.items()},
-        written={str(k): _written_key(str(k), v, where) for k, v in written.items()},
-        path=Path(path),
-    )
+    return parse_key_bytes(data, path)
 
 
 def parse_key(data: bytes, path: str | Path) -> ModuleKey:

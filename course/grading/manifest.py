@@ -521,8 +521,8 @@ def _refusal(statuses: list[KeyStatus], keys_dir: Path, course_dir: str | Path) 
         f"--update {modules}`, then run `course grade {course_dir} --force` to re-score "
         "students graded with the old key. If you did not, restore the key from your copy "
         f"of the course's keys (`course init {course_dir} {modules}` copies it again from the "
-        "repository, or from --keys) and find out what changed it: code in a student's "
-        "notebook can write to the course folder while it is graded.",
+        "repository, or from --keys) and find out what changed it: when grading runs without "
+        "the sandbox, code in a student's notebook can write to the course folder.",
     )
 
 

@@ -57,12 +57,17 @@ def test_missing_source_is_refused(tmp_path):
 def test_pipeline_drops_only_execution():
     """Does the fast pipeline keep every step except the one that runs the notebook?"""
     from course.grading.config import configure
-    from course.grading.preprocessors import GuardedExecute, ScoreAnswers, SnapshotAnswers
+    from course.grading.preprocessors import (
+        GuardedExecute,
+        SanitizeCells,
+        ScoreAnswers,
+        SnapshotAnswers,
+    )
 
     config = configure(Config())
     steps = execution_free_pipeline(config)
     assert GuardedExecute not in steps
-    assert steps[:2] == [SnapshotAnswers, ScoreAnswers]
+    assert steps[:3] == [SanitizeCells, SnapshotAnswers, ScoreAnswers]
     assert len(steps) == len(config.Autograde.autograde_preprocessors) - 1
 
 

@@ -9,6 +9,7 @@ tests skip with the reason when it cannot run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
@@ -71,28 +72,42 @@ def course(tmp_path: Path) -> Path:
     return root
 
 
-def _in_sandbox(course: Path, code: str, *, network: bool = False) -> str:
+@contextlib.asynccontextmanager
+async def _sandboxed_kernel(course: Path, *, network: bool = False):
+    """Start a sandboxed kernel for alice's submission, as GuardedExecute does."""
     cwd = course / "autograded" / "alice" / "01-x"
-
-    async def main() -> str:
-        with throwaway_copy(cwd) as (copy, runtime):
-            km = SandboxedKernelManager(kernel_name="python3")
-            km.prepare_sandbox(
-                SandboxPlan(
-                    bwrap=find_bwrap() or "bwrap",
-                    workdir=copy,
-                    runtime_dir=runtime,
-                    course_root=course,
-                    network=network,
-                )
+    with throwaway_copy(cwd) as (copy, runtime):
+        km = SandboxedKernelManager(kernel_name="python3")
+        km.prepare_sandbox(
+            SandboxPlan(
+                bwrap=find_bwrap() or "bwrap",
+                workdir=copy,
+                runtime_dir=runtime,
+                course_root=course,
+                network=network,
             )
-            await km.start_kernel(cwd=str(cwd))
-            try:
-                return await _run(km, code)
-            finally:
-                await km.shutdown_kernel(now=True)
+        )
+        await km.start_kernel(cwd=str(cwd))
+        try:
+            yield km
+        finally:
+            await km.shutdown_kernel(now=True)
 
-    return asyncio.run(main())
+
+def _in_sandbox(course: Path, code: str, *, network: bool = False) -> str:
+    async def main() -> str:
+        async with _sandboxed_kernel(course, network=network) as km:
+            return await _run(km, code)
+
+    return _run_async(main())
+
+
+def _run_async(coro):
+    """Run ``coro`` on a fresh event loop in its own thread (another test's loop may run)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_kernel_works_in_a_throwaway_copy_of_the_submission(course):
@@ -221,41 +236,24 @@ def test_background_processes_die_with_the_kernel(course):
 
 def test_interrupt_reaches_the_kernel_and_keeps_it_alive(course):
     """Does an interrupt stop a running cell without killing the sandboxed kernel?"""
-    cwd = course / "autograded" / "alice" / "01-x"
 
     async def main() -> tuple[str, str]:
-        with throwaway_copy(cwd) as (copy, runtime):
-            km = SandboxedKernelManager(kernel_name="python3")
-            km.prepare_sandbox(
-                SandboxPlan(
-                    bwrap=find_bwrap() or "bwrap",
-                    workdir=copy,
-                    runtime_dir=runtime,
-                    course_root=course,
-                )
-            )
-            await km.start_kernel(cwd=str(cwd))
-            try:
-                kc = km.client()
-                kc.start_channels()
-                await kc.wait_for_ready(timeout=60)
-                msg_id = kc.execute("while True:\n    pass\n")
-                await asyncio.sleep(1.5)
-                await km.interrupt_kernel()
-                ename = ""
-                while not ename:
-                    msg = await kc.get_iopub_msg(timeout=20)
-                    if msg["parent_header"].get("msg_id") == msg_id and (
-                        msg["msg_type"] == "error"
-                    ):
-                        ename = msg["content"]["ename"]
-                kc.stop_channels()
-                after = await _run(km, "print('still alive')")
-                return ename, after
-            finally:
-                await km.shutdown_kernel(now=True)
+        async with _sandboxed_kernel(course) as km:
+            kc = km.client()
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=60)
+            msg_id = kc.execute("while True:\n    pass\n")
+            await asyncio.sleep(1.5)
+            await km.interrupt_kernel()
+            ename = ""
+            while not ename:
+                msg = await kc.get_iopub_msg(timeout=20)
+                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "error":
+                    ename = msg["content"]["ename"]
+            kc.stop_channels()
+            return ename, await _run(km, "print('still alive')")
 
-    ename, after = asyncio.run(main())
+    ename, after = _run_async(main())
     assert ename == "KeyboardInterrupt"
     assert "still alive" in after
 
