@@ -14,6 +14,9 @@ Layout written by :func:`init_course`::
 
 from __future__ import annotations
 
+import os
+import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 from .build import write_source
@@ -21,7 +24,16 @@ from .grading.config import DEFAULT_COURSE_ID, render_nbgrader_config
 from .grading.manifest import write_keys
 from .lessons import Lesson, find_lessons, project_root
 
-__all__ = ["CourseFolderError", "course_modules", "init_course", "require_course"]
+__all__ = [
+    "CourseFolderError",
+    "UnknownModuleError",
+    "course_modules",
+    "init_course",
+    "is_course_folder",
+    "require_course",
+    "resolve_modules",
+    "show_path",
+]
 
 
 class CourseFolderError(RuntimeError):
@@ -92,18 +104,186 @@ def init_course(
     return lessons
 
 
-def require_course(course_dir: str | Path) -> Path:
-    """Return ``course_dir`` if it is a course folder, else raise with what to do."""
+#: Text every ``nbgrader_config.py`` written by ``course init`` holds.
+_INIT_MARKER = "course.grading.config"
+
+
+def show_path(path: str | os.PathLike[str]) -> str:
+    """Return a path as text, quoted ``repr``-style when a plain print would hide part of it.
+
+    A path with spaces at the start or end of a name, or with an invisible or
+    control character, is quoted so the reader sees them.
+
+    >>> show_path("my-course"), show_path("my-course ")
+    ('my-course', "'my-course '")
+    """
+    text = os.fspath(path)
+    parts = text.split(os.sep)
+    if text.isprintable() and all(part == part.strip() for part in parts):
+        return text
+    return repr(text)
+
+
+def _use(command: str | None, path: Path) -> str:
+    """Return how to use ``path`` instead: the command line (quoted for a shell) if known."""
+    if command:
+        return f"run `course {command} {shlex.quote(os.fspath(path))}`"
+    return "give that folder instead"
+
+
+def is_course_folder(path: str | os.PathLike[str]) -> bool:
+    """Return whether ``path`` holds an ``nbgrader_config.py`` written by ``course init``."""
+    config = Path(path) / "nbgrader_config.py"
+    try:
+        with open(config, encoding="utf-8", errors="replace") as handle:
+            return _INIT_MARKER in handle.read(65536)
+    except OSError:
+        return False
+
+
+def _course_subfolders(folder: Path, limit: int = 1000) -> list[Path]:
+    """Return the course folders one level below ``folder`` (at most ``limit`` entries read)."""
+    found = []
+    try:
+        with os.scandir(folder) as entries:
+            for count, entry in enumerate(entries):
+                if count >= limit:
+                    break
+                if entry.is_dir() and is_course_folder(entry.path):
+                    found.append(folder / entry.name)
+    except OSError:
+        return []
+    return sorted(found)
+
+
+def _enclosing_course(folder: Path) -> Path | None:
+    """Return the nearest ancestor of ``folder`` that is a course folder, shown as given."""
+    absolute = Path(os.path.abspath(folder))
+    for ancestor in absolute.parents:
+        if is_course_folder(ancestor):
+            if folder.is_absolute():
+                return ancestor
+            return Path(os.path.relpath(ancestor))
+    return None
+
+
+def require_course(course_dir: str | Path, *, command: str | None = None) -> Path:
+    """Return ``course_dir`` if it is a course folder, else raise with what to do.
+
+    Parameters
+    ----------
+    course_dir : path-like
+        The folder given on the command line.
+    command : str, optional
+        The ``course`` command being run (``"grade"``, ``"release"``…), used
+        to spell out the suggested command line.
+
+    Raises
+    ------
+    CourseFolderError
+        If ``course_dir`` has no ``nbgrader_config.py``. The message suggests,
+        in this order: a course folder one level down, a course folder named
+        like ``course_dir`` without its leading or trailing spaces, the course
+        folder ``course_dir`` is inside, else ``course init``. Paths that would
+        hide a space or an invisible character are quoted (:func:`show_path`).
+    """
     course_dir = Path(course_dir)
-    if not (course_dir / "nbgrader_config.py").exists():
-        raise CourseFolderError(
-            f"{course_dir} is not a course folder (no nbgrader_config.py). "
-            f"Create it with `course init {course_dir}`."
+    if (course_dir / "nbgrader_config.py").is_file():
+        return course_dir
+    shown = show_path(course_dir)
+    if course_dir.is_dir():
+        problem = f"{shown} is not a course folder (no nbgrader_config.py)."
+    elif course_dir.exists():
+        problem = f"{shown} is a file, not a course folder."
+    else:
+        problem = f"{shown} does not exist."
+    inside = _course_subfolders(course_dir) if course_dir.is_dir() else []
+    stripped = course_dir.with_name(course_dir.name.strip()) if course_dir.name.strip() else None
+    enclosing = None if inside else _enclosing_course(course_dir)
+    if len(inside) == 1:
+        hint = f"It holds the course folder {show_path(inside[0])}: {_use(command, inside[0])}."
+    elif inside:
+        names = ", ".join(show_path(p) for p in inside)
+        example = f", for example {_use(command, inside[0])}" if command else " instead"
+        hint = f"It holds the course folders {names}: give one of them{example}."
+    elif stripped is not None and stripped != course_dir and is_course_folder(stripped):
+        hint = (
+            f"The name has spaces at its start or end; the course folder is "
+            f"{show_path(stripped)}: {_use(command, stripped)}."
         )
-    return course_dir
+    elif enclosing is not None:
+        hint = f"It is inside the course folder {show_path(enclosing)}: {_use(command, enclosing)}."
+    else:
+        hint = (
+            f"Give the folder `course init` made, or create a course folder there with "
+            f"`course init {shlex.quote(os.fspath(course_dir))}`."
+        )
+    raise CourseFolderError(f"{problem} {hint}")
 
 
 def course_modules(course_dir: str | Path) -> list[str]:
     """Return the module ids that have a source notebook in the course folder."""
     source = Path(course_dir) / "source"
+    if not source.is_dir():
+        return []
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").exists())
+
+
+class UnknownModuleError(CourseFolderError):
+    """Raise when a module named on the command line is not one of the course's modules."""
+
+    def __init__(self, unknown: list[str], known: list[str], course_dir: Path) -> None:
+        self.unknown, self.known, self.course_dir = unknown, known, course_dir
+        names = ", ".join(repr(m) for m in unknown)
+        if known:
+            number = known[0].split("-", 1)[0]
+            what = (
+                f"This course's modules are: {', '.join(known)}. Give a module by its id or its "
+                f"number (such as {known[0]} or {number}), or give none for all of them."
+            )
+        else:
+            where = shlex.quote(os.fspath(course_dir))
+            what = (
+                f"This course has no modules in source/ yet: build them with `course init {where}`."
+            )
+        super().__init__(f"No module {names} in {show_path(course_dir)}. {what}")
+
+
+def resolve_modules(course_dir: str | Path, modules: Sequence[str] | None = None) -> list[str]:
+    """Return the ids of the course's modules that ``modules`` names; all of them if none.
+
+    A module is named by its id (``01-close-reading``) or by its number
+    (``01``), as ``course init`` accepts. ``course release``, ``course grade``
+    and ``course report`` all resolve module names here.
+
+    Parameters
+    ----------
+    course_dir : path-like
+        The course folder; its modules are those with a notebook in ``source/``.
+    modules : sequence of str, optional
+        Module ids or numbers, in the order wanted (duplicates are dropped).
+
+    Returns
+    -------
+    list of str
+        Module ids, in the order given (sorted when ``modules`` is empty).
+
+    Raises
+    ------
+    UnknownModuleError
+        If any name matches no module, naming every module of the course.
+    """
+    course_dir = Path(course_dir)
+    known = course_modules(course_dir)
+    if not modules:
+        return known
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for name in modules:
+        match = [m for m in known if name in (m, m.split("-", 1)[0])]
+        if not match:
+            unknown.append(name)
+        chosen.extend(m for m in match if m not in chosen)
+    if unknown:
+        raise UnknownModuleError(unknown, known, course_dir)
+    return chosen

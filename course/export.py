@@ -11,28 +11,65 @@ manual score (empty until graded).
 
 ``canvas.csv`` and ``moodle.csv``: the module scores in each LMS's grade-import
 format (:mod:`course.lms`).
+
+``problems.csv``: student_id, module, kind, problem, what_to_do: every problem
+of the grading run (:attr:`course.gradebatch.GradeReport.problems` and its
+notes), each written answer awaiting manual grading, and each submission
+without an answers file, with a short machine-readable ``kind``
+(:data:`PROBLEM_KINDS`) and what the instructor can do.
+
+Every file is written by :class:`ExportWriter`: to a new file in ``exports/``,
+then swapped in with :func:`os.replace`, so a reader never sees half a file
+and a failed run leaves the previous export in place. A file that changes is
+first copied to ``exports/history/<UTC time>/`` (the last
+:data:`HISTORY_RUNS` runs are kept), and an export with fewer students, fewer
+scores or more blank scores than the one it replaces is written with a note
+saying so.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import io
 import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .coursefolder import show_path
 from .gradebook import open_gradebook
-from .lms import write_lms_exports
+from .lms import (
+    CANVAS_STUDENT_COLUMNS,
+    MOODLE_USER_COLUMNS,
+    build_lms_exports,
+    load_lms_settings,
+)
 
 if TYPE_CHECKING:
     from .gradebatch import GradeReport
 
 __all__ = [
     "GRADE_COLUMNS",
+    "HISTORY_RUNS",
+    "PROBLEM_COLUMNS",
+    "PROBLEM_KINDS",
+    "ExportCounts",
+    "ExportError",
+    "ExportShape",
+    "ExportWriter",
     "collect_grades",
     "collect_items",
     "collect_students",
     "export_grades",
+    "problem_kind",
+    "problems_table",
 ]
 
 GRADE_COLUMNS = [
@@ -205,23 +242,528 @@ def collect_items(course_dir: str | Path, modules: list[str]) -> pd.DataFrame:
     return df.sort_values(["module", "student_id", "item_id"], kind="stable").reset_index(drop=True)
 
 
+#: How many earlier runs ``exports/history/`` keeps.
+HISTORY_RUNS = 20
+#: A history folder's name: the UTC time of the run, with ``-2``, ``-3``… for runs in one second.
+_STAMP = re.compile(r"\A(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)(?:-(\d+))?\Z")
+
+
+class ExportError(RuntimeError):
+    """Raise when an export cannot be written safely; the previous export is left in place."""
+
+
+@dataclass(frozen=True)
+class ExportCounts:
+    """How full one export file is: its students, its scores and its blank scores."""
+
+    students: int
+    scores: int
+    blanks: int
+    modules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportShape:
+    """Where one export file keeps its students and its scores, to compare two versions.
+
+    Parameters
+    ----------
+    student_column : str
+        The column naming the student; rows where it is empty (such as Canvas's
+        ``Points Possible`` row) are not students.
+    score_columns : sequence of str, optional
+        The score columns. Default: every column not in ``other_columns``
+        (the module columns of an LMS file, whatever they are named).
+    other_columns : sequence of str
+        Columns that are not scores, when ``score_columns`` is not given.
+    module_column : str, optional
+        The column naming the module; default: the score columns are the modules.
+    """
+
+    student_column: str
+    score_columns: tuple[str, ...] | None = None
+    other_columns: tuple[str, ...] = ()
+    module_column: str | None = None
+
+    def count(self, table: pd.DataFrame) -> ExportCounts:
+        """Return the counts of ``table``, read as text (empty cells are ``""``)."""
+        if self.student_column not in table.columns:
+            return ExportCounts(0, 0, 0)
+        rows = table[table[self.student_column].astype(str).str.strip() != ""]
+        if self.score_columns is not None:
+            columns = [c for c in self.score_columns if c in rows.columns]
+        else:
+            columns = [c for c in rows.columns if c not in self.other_columns]
+        cells = rows[columns].astype(str).apply(lambda col: col.str.strip() != "")
+        filled = int(cells.to_numpy().sum())
+        if self.module_column and self.module_column in rows.columns:
+            modules = tuple(sorted(set(rows[self.module_column].astype(str)) - {""}))
+        else:
+            modules = tuple(columns)
+        return ExportCounts(
+            students=int(rows[self.student_column].nunique()),
+            scores=filled,
+            blanks=int(cells.size) - filled,
+            modules=modules,
+        )
+
+
+#: The shape of each export that replaces an earlier one (problems.csv is never compared).
+SHAPES = {
+    "grades.csv": ExportShape("student_id", ("score",), module_column="module"),
+    "items.csv": ExportShape("student_id", ("score",), module_column="module"),
+    "canvas.csv": ExportShape("SIS Login ID", other_columns=tuple(CANVAS_STUDENT_COLUMNS)),
+    "moodle.csv": ExportShape("Username", other_columns=tuple(MOODLE_USER_COLUMNS)),
+}
+
+
+def _read_table(data: bytes) -> pd.DataFrame | None:
+    """Return a CSV export read as text, or None if it cannot be read."""
+    try:
+        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+        return None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class ExportWriter:
+    """Write export files into one folder: new file, then swap; the old one kept in history.
+
+    Parameters
+    ----------
+    folder : path-like
+        The exports folder (``<course>/exports``).
+    keep : int, default :data:`HISTORY_RUNS`
+        How many runs ``history/`` keeps; older ones are deleted by :meth:`finish`.
+    stamp : str, optional
+        The name of this run's history folder (default: the UTC time,
+        ``2025-01-31T14-05-09Z``).
+
+    Notes
+    -----
+    :meth:`write` never truncates a file in place: the new text goes to a
+    hidden temporary file in the same folder, is flushed to disk, and replaces
+    the old file with :func:`os.replace` (atomic on POSIX and Windows). A file
+    whose text is unchanged is left alone. Messages for the instructor (an
+    export emptier than the one it replaced) collect in :attr:`notes`.
+    """
+
+    def __init__(
+        self, folder: str | Path, *, keep: int = HISTORY_RUNS, stamp: str | None = None
+    ) -> None:
+        self.folder = Path(folder)
+        self.keep = keep
+        self.stamp = stamp or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+        self.notes: list[str] = []
+        self.paths: dict[str, Path] = {}
+        self.history: Path | None = None  # this run's history folder, once a file was kept
+
+    def _shown(self, path: Path) -> str:
+        """Return ``path`` relative to the course folder (``exports/…``)."""
+        try:
+            return show_path(path.relative_to(self.folder.parent))
+        except ValueError:
+            return show_path(path)
+
+    def _history_folder(self) -> Path:
+        if self.history is None:
+            root = self.folder / "history"
+            root.mkdir(parents=True, exist_ok=True)
+            name, n = self.stamp, 1
+            while True:
+                try:
+                    (root / name).mkdir()
+                    break
+                except FileExistsError:
+                    n += 1
+                    name = f"{self.stamp}-{n}"
+            self.history = root / name
+        return self.history
+
+    def write(self, name: str, table: pd.DataFrame, shape: ExportShape | None = None) -> Path:
+        """Write ``table`` as ``<folder>/<name>`` (CSV, UTF-8) and return its path.
+
+        ``shape`` (default: :data:`SHAPES` by name) says how to compare it with
+        the file it replaces; without one, no comparison is made.
+        """
+        text = table.to_csv(index=False)
+        return self.write_bytes(name, text.encode("utf-8"), shape or SHAPES.get(name))
+
+    def write_bytes(self, name: str, data: bytes, shape: ExportShape | None = None) -> Path:
+        """Write ``data`` as ``<folder>/<name>``: keep the old file, then swap the new one in.
+
+        Raises
+        ------
+        ExportError
+            If the old file cannot be kept in history or the new one cannot be
+            written; the old file is then left as it was.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / name
+        self.paths[name] = target
+        try:
+            old = target.read_bytes() if target.is_file() else None
+        except OSError:
+            old = None
+        if old == data:
+            return target
+        if old is not None:
+            try:
+                kept = self._history_folder() / name
+                shutil.copy2(target, kept)
+            except OSError as exc:
+                raise ExportError(
+                    f"Could not keep a copy of {self._shown(target)} in "
+                    f"{self._shown(self.folder / 'history')} ({exc.strerror or exc}); "
+                    "the previous export was left in place. Free some disk space or fix the "
+                    "folder's permissions, then run the command again."
+                ) from exc
+            if shape is not None:
+                self._compare(target, kept, old, data, shape)
+        self._swap(target, data)
+        return target
+
+    def _swap(self, target: Path, data: bytes) -> None:
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            fd = os.open(temp, flags, 0o666)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise ExportError(
+                f"Could not write {self._shown(target)} ({exc.strerror or exc}); the previous "
+                "export was left in place. Free some disk space or fix the folder's "
+                "permissions, then run the command again."
+            ) from exc
+        try:  # make the rename itself durable (not possible everywhere)
+            dir_fd = os.open(self.folder, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
+        finally:
+            os.close(dir_fd)
+
+    def _compare(
+        self, target: Path, kept: Path, old: bytes, new: bytes, shape: ExportShape
+    ) -> None:
+        before_table, after_table = _read_table(old), _read_table(new)
+        if before_table is None or after_table is None:
+            return
+        before, after = shape.count(before_table), shape.count(after_table)
+        changes = []
+        if after.students < before.students:
+            changes.append(f"fewer students ({before.students} → {after.students})")
+        if after.scores < before.scores:
+            changes.append(f"fewer scores ({before.scores} → {after.scores})")
+        if after.blanks > before.blanks:
+            changes.append(f"more blank scores ({before.blanks} → {after.blanks})")
+        if not changes:
+            return
+        listed = ", ".join(changes[:-1]) + (" and " if len(changes) > 1 else "") + changes[-1]
+        note = (
+            f"{self._shown(target)} has {listed} than the export it replaced. It was written "
+            f"anyway (it is what the gradebook holds now); the previous copy is kept as "
+            f"{self._shown(kept)}."
+        )
+        dropped = [m for m in before.modules if m not in after.modules]
+        if dropped:
+            note += (
+                f" It no longer has {', '.join(dropped)}: an export holds only the modules of its "
+                "run, so run `course grade` with no module to export every module."
+            )
+        self.notes.append(note)
+
+    def finish(self) -> None:
+        """Delete the oldest history folders beyond :attr:`keep` runs."""
+        root = self.folder / "history"
+        if not root.is_dir():
+            return
+        runs = []
+        for entry in root.iterdir():
+            match = _STAMP.match(entry.name)
+            if match and entry.is_dir() and not entry.is_symlink():
+                runs.append(((match.group(1), int(match.group(2) or 1)), entry))
+        runs.sort()
+        for _, entry in runs[: max(0, len(runs) - self.keep)]:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+PROBLEM_COLUMNS = ["student_id", "module", "kind", "problem", "what_to_do"]
+
+#: Each kind of problem in ``problems.csv`` and what the instructor can do about it.
+PROBLEM_KINDS: dict[str, str] = {
+    "refused-file": "Ask the student to hand in the named file again as an ordinary file (not a "
+    "link, pipe or oversized file); what was refused was not graded.",
+    "unreadable-notebook": "Ask the student for an intact copy of their notebook: the blank "
+    "released notebook was graded instead, so their written answers scored 0 (read them in "
+    "submitted/ and grade them by hand if you can).",
+    "unreadable-answers": "Ask the student for their answers file (see Recovering answers in the "
+    "instructor guide): the items it affects scored 0.",
+    "no-answers-file": "Ask the student whether they saved and handed in the answers file with "
+    "the notebook (with an LMS, the zip from pack_submission): every widget item was scored as "
+    "unanswered.",
+    "invalid-answer": "Ask the student whether they edited the answers file by hand: the answer "
+    "named was ignored or scored 0.",
+    "answers-changed": "Nothing, unless you replaced the answers file on purpose (then see "
+    "Recovering answers in the instructor guide): the copy taken at first grading was scored.",
+    "tampered-notebook": "Ask the student not to edit or copy the notebook's grading cells: they "
+    "were repaired from your source notebook, and the score is not affected.",
+    "deleted-cells": "Ask the student whether they deleted cells by mistake: they were put back, "
+    "and a deleted written answer came back empty.",
+    "execution": "Look at the autograded notebook, and ask the student why their code stopped; "
+    "the items were still scored from the saved answers.",
+    "time-limit": "Ask the student to fix the code that runs too long (often a loop that never "
+    "ends), or raise notebook_timeout if the lesson is slow; the items were still scored.",
+    "leftover-process": "Ask the student what their code started in the background; the "
+    "process was stopped and no score changed.",
+    "sandbox": "Nothing to ask the student: install bubblewrap (see Security in the instructor "
+    "guide) and run `course grade --force` if their code must run isolated.",
+    "ungraded": "Read the error, ask the student for an earlier copy of their notebook or give "
+    "them a fresh release copy, put it in submitted/, then run `course grade` again.",
+    "feedback": "Run `course grade` again; if feedback fails again, read the error.",
+    "missing-key": "Copy the key with `course init DIR MODULE`, then run "
+    "`course grade DIR MODULE --force`.",
+    "configuration": "Restore the grading configuration with `course init DIR --overwrite-config`, "
+    "then run `course grade DIR --force`.",
+    "hand-grade": "Open the answers named in formgrader and confirm or change their score: the "
+    "answer changed since it was graded by hand, so the earlier score waits for review.",
+    "manual-grading-pending": "Grade the written answers in formgrader, then run `course grade` "
+    "again; until then this score is blank in canvas.csv and moodle.csv.",
+    "fast-path": "Nothing: the module was graded with execution, as the note says.",
+    "export-shrank": "Check that the run graded every module and student you expected; the "
+    "previous export is kept in exports/history/.",
+    "other": "Read the problem; if it concerns the student's work, ask them about it.",
+}
+
+#: Problems by the first words their source writes (used where no kind was recorded).
+_PREFIX_KINDS: tuple[tuple[str, str], ...] = (
+    ("graded without isolation", "sandbox"),  # course.grading.sandbox.no_isolation_problem
+    ("execution stopped early", "execution"),  # GuardedExecute
+    ("the notebook time limit", "time-limit"),  # GuardedExecute
+    ("the answers file in submitted/ changed after", "answers-changed"),  # take_snapshot
+    ("the grader's stored copy of your answers", "answers-changed"),  # snapshot.TAKEN_AGAIN
+    ("the answers file", "unreadable-answers"),  # course.answers.read_answers, take_snapshot
+    ("deleted cells were restored", "deleted-cells"),  # ScoreAnswers, from RestoreCells
+    ("no answer key", "missing-key"),  # ScoreAnswers, score_item
+    ("no answers snapshot", "configuration"),  # ScoreAnswers without SnapshotAnswers
+    ("the notebook's metadata was unreadable", "tampered-notebook"),  # SanitizeCells
+    ("answer to ", "invalid-answer"),  # course.answers.validate_record
+    ("answer key ", "invalid-answer"),  # course.answers.validate_record
+    ("answers to unknown item ids", "invalid-answer"),  # ScoreAnswers
+    ("stopped ", "leftover-process"),  # course.reaper.reaping
+    ("could not be autograded", "ungraded"),  # course.gradebatch
+    ("feedback could not be generated", "feedback"),  # course.gradebatch
+    ("graded with execution, not the fast path", "fast-path"),  # course.gradebatch
+    ("the submitted notebook could not be graded", "unreadable-notebook"),  # course.gradebatch
+    ("the notebook ", "unreadable-notebook"),  # course.grading.intake.Intake.problems
+)
+#: Problems by a pattern of their source's wording.
+_PATTERN_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\Acell \d+ "), "tampered-notebook"),  # SanitizeCells: "cell 3 …"
+    (re.compile(r"\Athe file .* in the submission of .* was refused: "), "refused-file"),  # Refusal
+)
+
+
+def problem_kind(text: str, *, item: bool = False) -> str:
+    """Return the kind of a problem whose source recorded none, from its source's wording.
+
+    Parameters
+    ----------
+    text : str
+        The problem, without its ``<module>:`` or ``<module> <item>:`` prefix.
+    item : bool, default False
+        Whether it concerns one item (``<module> <item>: …``); item problems
+        that are not about the whole answers file or a missing key are
+        ``invalid-answer``.
+    """
+    for pattern, kind in _PATTERN_KINDS:
+        if pattern.match(text):
+            return kind
+    for prefix, kind in _PREFIX_KINDS:
+        if text.startswith(prefix):
+            return kind
+    return "invalid-answer" if item else "other"
+
+
+def _split_problem(message: str, modules: Sequence[str]) -> tuple[str, str, str]:
+    """Return (module, item id, text) of a ``<module>[ <item>]: <text>`` message."""
+    for module in sorted(modules, key=len, reverse=True):
+        if message.startswith(f"{module}: "):
+            return module, "", message[len(module) + 2 :]
+        if message.startswith(f"{module} "):
+            item, sep, text = message[len(module) + 1 :].partition(": ")
+            if sep and item and " " not in item:
+                return module, item, text
+    return "", "", message
+
+
+def _row(student: str, module: str, kind: str, problem: str) -> dict[str, str]:
+    kind = kind if kind in PROBLEM_KINDS else "other"
+    return {
+        "student_id": student,
+        "module": module,
+        "kind": kind,
+        "problem": problem,
+        "what_to_do": PROBLEM_KINDS[kind],
+    }
+
+
+def problems_table(
+    report: GradeReport,
+    modules: Sequence[str],
+    *,
+    missing_answers: Iterable[tuple[str, str, str]] = (),
+    notes: Iterable[tuple[str, str]] = (),
+) -> pd.DataFrame:
+    """Return the rows of ``problems.csv``: one per problem, sorted by student and module.
+
+    Parameters
+    ----------
+    report : GradeReport
+        Its ``problems`` (with the ``kinds`` their sources recorded, else
+        :func:`problem_kind`), its ``manual_pending`` (one
+        ``manual-grading-pending`` row per student and module) and its
+        ``notes`` (rows without a student).
+    modules : sequence of str
+        The modules of the run, to split ``<module>: <problem>`` messages.
+    missing_answers : iterable of (student, module, answers file name)
+        Submissions without an answers file (``no-answers-file`` rows).
+    notes : iterable of (kind, note)
+        Further notes of a known kind (such as ``export-shrank``).
+    """
+    rows = []
+    for student in sorted(report.problems):
+        for message in report.problems[student]:
+            module, item, text = _split_problem(message, modules)
+            kind = report.kinds.get((student, message)) or problem_kind(text, item=bool(item))
+            rows.append(_row(student, module, kind, f"{item}: {text}" if item else text))
+    for student, module, name in missing_answers:
+        rows.append(
+            _row(
+                student,
+                module,
+                "no-answers-file",
+                f"no answers file ({name}) was handed in: every widget item scored as unanswered",
+            )
+        )
+    for student, by_module in report.manual_pending.items():
+        for module, count in by_module.items():
+            what = (
+                f"{_plural(count, 'written answer')} {'awaits' if count == 1 else 'await'}"
+                if count
+                else "answers await"
+            )
+            rows.append(
+                _row(
+                    student,
+                    module,
+                    "manual-grading-pending",
+                    f"{what} manual grading; the score is blank in canvas.csv and moodle.csv "
+                    "until then",
+                )
+            )
+    rows.sort(key=lambda r: (r["student_id"], r["module"]))
+    for note in report.notes:
+        module, _item, text = _split_problem(note, modules)
+        rows.append(_row("", module, report.kinds.get(("", note)) or problem_kind(text), text))
+    for kind, note in notes:
+        rows.append(_row("", "", kind, note))
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+
+
+def _missing_answers(
+    course_dir: Path, modules: Sequence[str], graded: dict[str, list[str]]
+) -> list[tuple[str, str, str]]:
+    """Return (student, module, file name) for each graded submission without an answers file.
+
+    Read from the intake report of ``course grade`` (what was handed in and
+    what was refused); a submission graded without intake is not listed.
+    """
+    from .answers import answers_filename
+    from .grading.intake import read_intake_report
+
+    found = []
+    for module in modules:
+        notebooks = sorted(p.stem for p in (course_dir / "source" / module).glob("*.ipynb"))
+        for student in sorted(graded.get(module, [])):
+            intake = read_intake_report(course_dir, student, module)
+            if intake is None:
+                continue
+            copied = intake.get("copied") if isinstance(intake.get("copied"), dict) else {}
+            refused = intake.get("refused") if isinstance(intake.get("refused"), list) else []
+            refused_paths = {str(r.get("path")) for r in refused if isinstance(r, dict)}
+            whole = f"{student}/{module}" in refused_paths
+            for notebook in notebooks:
+                name = answers_filename(notebook)
+                if name not in copied and name not in refused_paths and not whole:
+                    found.append((student, module, name))
+    return found
+
+
+def _report_from_files(course_dir: Path, modules: Sequence[str]) -> GradeReport:
+    """Return a report holding the problems recorded for every graded student of ``modules``."""
+    from .gradebatch import GradeReport, _collect_problems
+
+    report = GradeReport()
+    for module in modules:
+        results = course_dir / "grading" / "results"
+        students = sorted(p.parent.name for p in results.glob(f"*/{module}") if p.is_dir())
+        report.graded[module] = students
+        for student in students:
+            _collect_problems(course_dir, module, student, report)
+    return report
+
+
 def export_grades(
     course_dir: str | Path, modules: list[str], report: GradeReport | None = None
 ) -> dict[str, Path]:
     """Write the exports to ``exports/`` and return their paths by name.
 
-    ``grades``, ``items``, ``canvas`` and ``moodle`` (see the module docstring).
+    ``grades``, ``items``, ``canvas``, ``moodle`` and ``problems`` (see the
+    module docstring). Everything is computed before the first file is
+    written, and each file is swapped in by :class:`ExportWriter`. Notes for
+    the instructor (written answers awaiting manual grading, an export
+    emptier than the one it replaced) go to ``report.notes``, and the
+    written answers awaiting grading to ``report.manual_pending``.
+
+    Raises
+    ------
+    course.lms.LmsSettingsError
+        If ``lms.yaml`` is malformed (before any file is written).
+    ExportError
+        If a file cannot be written safely (the previous one is left in place).
     """
     course_dir = Path(course_dir)
-    out = course_dir / "exports"
-    out.mkdir(exist_ok=True)
+    settings = load_lms_settings(course_dir)
     grades = collect_grades(course_dir, modules, report)
     items = collect_items(course_dir, modules)
-    paths = {"grades": out / "grades.csv", "items": out / "items.csv"}
-    grades.to_csv(paths["grades"], index=False)
-    items.to_csv(paths["items"], index=False)
-    lms = write_lms_exports(course_dir, grades, collect_students(course_dir), modules)
-    paths.update(lms.paths)
-    if report is not None:
-        report.notes.extend(lms.notes)
+    lms = build_lms_exports(grades, collect_students(course_dir), modules, settings, items)
+    run = report if report is not None else _report_from_files(course_dir, modules)
+    for (student, module), count in lms.pending.items():
+        run.manual_pending.setdefault(student, {})[module] = count
+    missing = _missing_answers(course_dir, modules, run.graded)
+
+    writer = ExportWriter(course_dir / "exports")
+    paths = {
+        "grades": writer.write("grades.csv", grades),
+        "items": writer.write("items.csv", items),
+    }
+    for name, table in lms.tables.items():
+        paths[name.removesuffix(".csv")] = writer.write(name, table)
+    shrank = [("export-shrank", note) for note in writer.notes]
+    table = problems_table(run, modules, missing_answers=missing, notes=shrank)
+    paths["problems"] = writer.write("problems.csv", table)
+    writer.finish()
+    run.notes.extend(lms.notes + writer.notes)
     return paths

@@ -19,11 +19,12 @@ from .batch.fastpath import fast_path_refusals
 from .batch.pool import WorkerPool, default_jobs
 from .batch.state import ensure_students, graded_submissions, submitted_students
 from .batch.tasks import Outcome, Task
-from .coursefolder import course_modules, require_course
+from .coursefolder import require_course, resolve_modules
 from .export import export_grades
 from .gradebook import course_config
-from .grading.intake import read_intake_report
+from .grading.intake import Refusal, read_intake_report
 from .grading.manifest import verify_keys
+from .grading.manual import HAND_GRADE_KIND, is_hand_grade_message, restore_pending
 from .grading.sandbox import Isolation, course_isolation
 from .reaper import reaping
 
@@ -58,12 +59,18 @@ class GradeReport:
     fast: list[str] = field(default_factory=list)
     #: the isolation student kernels ran under (course.grading.sandbox)
     isolation: Isolation | None = None
+    #: (student, message) -> the problem's kind, where its source says it (course.export)
+    kinds: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: student -> module -> written answers awaiting manual grading (blank in the LMS files)
+    manual_pending: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def add_problem(self, student: str, message: str) -> None:
-        """Record one problem for a student (once)."""
+    def add_problem(self, student: str, message: str, kind: str | None = None) -> None:
+        """Record one problem for a student (once), with its kind if the source knows it."""
         bucket = self.problems.setdefault(student, [])
         if message not in bucket:
             bucket.append(message)
+        if kind:
+            self.kinds.setdefault((student, message), kind)
 
     @property
     def ungraded(self) -> int:
@@ -103,8 +110,16 @@ def _graded_since(course_dir: Path, module: str, student: str, since: float) -> 
 
 def _collect_problems(course_dir: Path, module: str, student: str, report: GradeReport) -> None:
     intake = read_intake_report(course_dir, student, module) or {}
+    refused = intake.get("refused") if isinstance(intake.get("refused"), list) else []
+    refusals = {
+        Refusal(str(r.get("path", "")), str(r.get("reason", ""))).message(module)
+        for r in refused
+        if isinstance(r, dict)
+    }
     for problem in intake.get("problems", []) if isinstance(intake.get("problems"), list) else []:
-        report.add_problem(student, f"{module}: {problem}")
+        # The intake lists its refusals, then each notebook replaced by the blank release.
+        kind = "refused-file" if problem in refusals else "unreadable-notebook"
+        report.add_problem(student, f"{module}: {problem}", kind=kind)
     for results in sorted((course_dir / "grading" / "results" / student / module).glob("*.json")):
         try:
             data = json.loads(results.read_text(encoding="utf-8"))
@@ -256,6 +271,7 @@ def autograde_modules(
                     ):
                         succeeded.add(original)
                         blank_fallbacks[original] = final[original]
+                        final[original].notes.extend(outcome.notes)  # e.g. hand grades
                         tally.failed -= 1
 
                 WorkerPool(
@@ -268,14 +284,16 @@ def autograde_modules(
         report.notes.extend(leftovers)
         for task in tasks:
             outcome = final[task]
-            for note in outcome.notes:
-                report.add_problem(task.student, f"{task.module}: {note}")
+            for note in outcome.notes:  # the worker's reaper and hand grades (grading.manual)
+                kind = HAND_GRADE_KIND if is_hand_grade_message(note) else "leftover-process"
+                report.add_problem(task.student, f"{task.module}: {note}", kind=kind)
             if task in blank_fallbacks:
                 report.add_problem(
                     task.student,
                     f"{task.module}: the submitted notebook could not be graded "
                     f"({outcome.message or 'no graded notebook was written'}), even on retry; "
                     "the blank released notebook was graded in its place",
+                    kind="unreadable-notebook",
                 )
             elif task not in succeeded:
                 report.failed.setdefault(task.module, []).append(task.student)
@@ -286,6 +304,7 @@ def autograde_modules(
                 report.add_problem(
                     task.student,
                     f"{task.module}: could not be autograded, even on retry ({detail})",
+                    kind="ungraded",
                 )
     for module in modules:
         students = submitted_students(course_dir, module)
@@ -293,6 +312,11 @@ def autograde_modules(
             continue
         failed = set(report.failed.get(module, []))
         report.graded[module] = [s for s in students if s not in failed]
+        # Hand grades a crash left recorded but not restored, for students not graded again.
+        pending = restore_pending(course_dir, module, report.skipped.get(module, []))
+        for student, notes in pending.items():
+            for note in notes:
+                report.add_problem(student, f"{module}: {note}", kind=HAND_GRADE_KIND)
         for student in report.graded[module]:
             _collect_problems(course_dir, module, student, report)
     if progress:
@@ -333,7 +357,7 @@ def feedback_modules(
         else:
             detail = f" ({outcome.message})" if outcome is not None and outcome.message else ""
             report.add_problem(
-                task.student, f"{task.module}: feedback could not be generated{detail}"
+                task.student, f"{task.module}: feedback could not be generated{detail}", "feedback"
             )
 
 
@@ -351,11 +375,14 @@ def grade_course(
 
     The batch always completes; :attr:`GradeReport.failed` lists what was
     left ungraded and :attr:`GradeReport.problems` every problem per student.
-    See :func:`autograde_modules` for ``force``, ``jobs`` and ``fast``, and
-    :mod:`course.export` for the files written to ``exports/``.
+    ``modules`` are ids or numbers, resolved as ``course release`` resolves
+    them (:func:`course.coursefolder.resolve_modules`); an unknown one raises
+    :class:`course.coursefolder.UnknownModuleError` before anything is graded
+    or written. See :func:`autograde_modules` for ``force``, ``jobs`` and
+    ``fast``, and :mod:`course.export` for the files written to ``exports/``.
     """
-    course_dir = require_course(course_dir)
-    modules = modules or course_modules(course_dir)
+    course_dir = require_course(course_dir, command="grade")
+    modules = resolve_modules(course_dir, modules)  # before anything is graded or written
     verify_keys(course_dir, modules)  # before anyone is graded: KeyManifestError if a key changed
     report = GradeReport()
     report.isolation = course_isolation(course_dir)  # SandboxError if required and absent

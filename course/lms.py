@@ -3,7 +3,12 @@
 Both files are written by ``course grade`` next to ``grades.csv``. A cell is
 left empty (no grade) when the student has no graded submission of that
 module, or when the module still waits for manual grading, so a partial
-total never reaches the LMS.
+total never reaches the LMS. Every student keeps a row. Neither format has a
+place to say *why* a cell is empty: Canvas turns every column it does not
+know into a new assignment, and Moodle needs each column mapped to a grade
+item (or ignored) by hand. So the students whose written answers await
+manual grading are listed in the grading run's notes and in
+``exports/problems.csv`` instead (:attr:`LmsExports.pending`).
 
 **Canvas** (``canvas.csv``): the layout of Canvas's own gradebook export,
 which its gradebook import reads back: the header row starts ``Student``,
@@ -49,9 +54,11 @@ __all__ = [
     "LmsExports",
     "LmsSettings",
     "LmsSettingsError",
+    "build_lms_exports",
     "canvas_table",
     "format_points",
     "load_lms_settings",
+    "manual_pending",
     "moodle_table",
     "write_lms_exports",
 ]
@@ -217,28 +224,109 @@ def moodle_table(
     return pd.DataFrame(rows, columns=columns, dtype=str)
 
 
+def manual_pending(
+    grades: pd.DataFrame, items: pd.DataFrame | None = None
+) -> dict[tuple[str, str], int]:
+    """Return how many written answers await manual grading, per (student, module) held back.
+
+    Parameters
+    ----------
+    grades : pandas.DataFrame
+        As returned by :func:`course.export.collect_grades`. A (student,
+        module) is listed when its score is held back from the LMS files:
+        graded, scored, and ``needs_manual_grade``.
+    items : pandas.DataFrame, optional
+        As returned by :func:`course.export.collect_items`, to count the
+        written answers marked ``needs manual grade`` (0 without it).
+    """
+    waiting: dict[tuple[str, str], int] = {}
+    if items is not None and len(items):
+        open_items = items[
+            (items["kind"] == "written") & (items["verdict"] == "needs manual grade")
+        ]
+        for (student, module), group in open_items.groupby(["student_id", "module"]):
+            waiting[(str(student), str(module))] = len(group)
+    pending: dict[tuple[str, str], int] = {}
+    for row in grades.itertuples(index=False):
+        if row.graded and pd.notna(row.score) and row.needs_manual_grade:
+            key = (str(row.student_id), str(row.module))
+            pending[key] = waiting.get(key, 0)
+    return pending
+
+
 @dataclass
 class LmsExports:
-    """The files written and what the instructor should know about them."""
+    """The LMS files (tables, then paths once written) and what the instructor should know."""
 
     paths: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: file name -> table, as written
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: (student, module) -> written answers awaiting manual grading; blank in both files
+    pending: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+#: How many students the note on held-back scores names (all are in problems.csv).
+_NAMED = 10
+
+
+def build_lms_exports(
+    grades: pd.DataFrame,
+    students: pd.DataFrame,
+    modules: list[str],
+    settings: LmsSettings,
+    items: pd.DataFrame | None = None,
+) -> LmsExports:
+    """Return the Canvas and Moodle tables, the scores held back and a note on them.
+
+    Nothing is written; see :func:`write_lms_exports`. ``items`` (from
+    :func:`course.export.collect_items`) lets the note count the written
+    answers awaiting grading.
+    """
+    result = LmsExports(
+        tables={
+            "canvas.csv": canvas_table(grades, students, modules, settings),
+            "moodle.csv": moodle_table(grades, students, modules, settings),
+        },
+        pending=manual_pending(grades, items),
+    )
+    if result.pending:
+        listed = []
+        for (student, module), count in sorted(result.pending.items())[:_NAMED]:
+            what = f": {count} written answer{'s' if count != 1 else ''}" if count else ""
+            listed.append(f"{student} ({module}{what})")
+        more = len(result.pending) - len(listed)
+        if more:
+            listed.append(f"and {more} more (all listed in problems.csv)")
+        result.notes.append(
+            f"{len(result.pending)} score(s) wait for manual grading and were left empty in "
+            f"canvas.csv and moodle.csv, whose formats have no column to say why: "
+            f"{', '.join(listed)}. Grade them in formgrader, then run `course grade` again"
+        )
+    return result
 
 
 def write_lms_exports(
-    course_dir: str | Path, grades: pd.DataFrame, students: pd.DataFrame, modules: list[str]
+    course_dir: str | Path,
+    grades: pd.DataFrame,
+    students: pd.DataFrame,
+    modules: list[str],
+    items: pd.DataFrame | None = None,
 ) -> LmsExports:
-    """Write ``exports/canvas.csv`` and ``exports/moodle.csv`` (UTF-8, comma-separated)."""
-    out = Path(course_dir) / "exports"
-    out.mkdir(exist_ok=True)
+    """Write ``exports/canvas.csv`` and ``exports/moodle.csv`` (UTF-8, comma-separated).
+
+    Each file is swapped in whole, its previous version kept in
+    ``exports/history/`` (:class:`course.export.ExportWriter`); a note is
+    added when a file is emptier than the one it replaced. ``course grade``
+    writes these files with the other exports (:func:`course.export.export_grades`).
+    """
+    from .export import ExportWriter
+
     settings = load_lms_settings(course_dir)
-    result = LmsExports(paths={"canvas": out / "canvas.csv", "moodle": out / "moodle.csv"})
-    canvas_table(grades, students, modules, settings).to_csv(result.paths["canvas"], index=False)
-    moodle_table(grades, students, modules, settings).to_csv(result.paths["moodle"], index=False)
-    _, _, held = _scores(grades)
-    if held:
-        result.notes.append(
-            f"{held} score(s) wait for manual grading and were left empty in canvas.csv and "
-            "moodle.csv; grade them in formgrader, then run `course grade` again"
-        )
+    result = build_lms_exports(grades, students, modules, settings, items)
+    writer = ExportWriter(Path(course_dir) / "exports")
+    for name, table in result.tables.items():
+        result.paths[name.removesuffix(".csv")] = writer.write(name, table)
+    writer.finish()
+    result.notes.extend(writer.notes)
     return result

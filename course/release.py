@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answers import answers_filename
-from .coursefolder import course_modules, require_course
+from .coursefolder import require_course, resolve_modules
 from .keys import ModuleKey, load_key
 from .nbgrader_cli import run_nbgrader
 
@@ -80,21 +80,20 @@ def find_leaks(release_dir: str | Path, key: ModuleKey | None) -> list[str]:
 def release_modules(course_dir: str | Path, modules: list[str] | None = None) -> ReleaseReport:
     """Run ``nbgrader generate_assignment`` for each module and check for leaks.
 
+    ``modules`` are ids or numbers (:func:`course.coursefolder.resolve_modules`);
+    none means every module with a source notebook.
+
     Raises
     ------
+    CourseFolderError
+        If ``course_dir`` is not a course folder, or a module is not one of its
+        modules (:class:`course.coursefolder.UnknownModuleError`).
     ReleaseError
         If nbgrader fails, or if key material is found in a release (the
         leaking release folder is then removed so it cannot be distributed).
     """
-    course_dir = require_course(course_dir)
-    available = course_modules(course_dir)
-    if modules:
-        unknown = [m for m in modules if m not in available]
-        if unknown:
-            raise ReleaseError(
-                f"Unknown module(s) {', '.join(unknown)}; this course has: {', '.join(available)}"
-            )
-    targets = modules or available
+    course_dir = require_course(course_dir, command="release")
+    targets = resolve_modules(course_dir, modules)  # UnknownModuleError names the course's modules
     report = ReleaseReport()
     for module in targets:
         stray = course_dir / "source" / module / answers_filename(module)

@@ -23,8 +23,10 @@ from course.lms import (
     MOODLE_USER_COLUMNS,
     LmsSettings,
     LmsSettingsError,
+    build_lms_exports,
     canvas_table,
     load_lms_settings,
+    manual_pending,
     moodle_table,
     write_lms_exports,
 )
@@ -157,9 +159,50 @@ def test_settings_file_is_validated(tmp_path):
     assert load_lms_settings(tmp_path).canvas_header("a") == "Quiz (12)"
 
 
+@pytest.fixture
+def items() -> pd.DataFrame:
+    rows = [
+        ("ben", "01-close-reading", "w1", "written", None, "needs manual grade"),
+        ("ben", "01-close-reading", "w2", "written", None, "needs manual grade"),
+        ("ben", "01-close-reading", "q1", "single_choice", 1.0, "correct"),
+        ("ana", "01-close-reading", "w1", "written", 3.0, "graded"),
+    ]
+    return pd.DataFrame(
+        rows, columns=["student_id", "module", "item_id", "kind", "score", "verdict"]
+    )
+
+
 def test_held_back_scores_are_reported(tmp_path, grades, students):
-    """Is the instructor told how many scores wait for manual grading?"""
+    """Is the instructor told how many scores wait for manual grading, and whose?"""
     result = write_lms_exports(tmp_path, grades, students, MODULES)
     assert set(result.paths) == {"canvas", "moodle"}
     assert result.paths["canvas"].read_text(encoding="utf-8").startswith("Student,ID,")
     assert "1 score(s) wait for manual grading" in result.notes[0]
+    assert "ben (01-close-reading)" in result.notes[0]
+    assert result.pending == {("ben", "01-close-reading"): 0}
+
+
+def test_pending_students_keep_their_rows_and_are_counted(grades, students, items):
+    """Does a student awaiting manual grading keep a row, blank, with the answers counted?"""
+    assert manual_pending(grades, items) == {("ben", "01-close-reading"): 2}
+    result = build_lms_exports(grades, students, MODULES, LmsSettings(), items)
+    assert result.pending == {("ben", "01-close-reading"): 2}
+    assert "ben (01-close-reading: 2 written answers)" in result.notes[0]
+    assert "no column to say why" in result.notes[0]
+    canvas = _rows(result.tables["canvas.csv"])
+    moodle = _rows(result.tables["moodle.csv"])
+    assert [r[5] for r in canvas if r[3] == "ben"] == [""]
+    assert [r[4] for r in moodle if r[0] == "ben"] == [""]
+    assert canvas_problems(canvas) == [] and moodle_problems(moodle, "Username") == []
+
+
+def test_rewriting_lms_files_keeps_the_previous_ones(tmp_path, grades, students):
+    """Is a replaced canvas.csv kept in exports/history/, with a note when it lost scores?"""
+    write_lms_exports(tmp_path, grades, students, MODULES)
+    first = (tmp_path / "exports" / "canvas.csv").read_text(encoding="utf-8")
+    fewer = grades.assign(graded=False)  # nothing graded any more: every cell blank
+    result = write_lms_exports(tmp_path, fewer, students, MODULES)
+    (kept,) = (tmp_path / "exports" / "history").glob("*/canvas.csv")
+    assert kept.read_text(encoding="utf-8") == first
+    assert any(n.startswith("exports/canvas.csv has fewer scores") for n in result.notes)
+    assert any(n.startswith("exports/moodle.csv has fewer scores") for n in result.notes)

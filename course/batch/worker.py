@@ -10,7 +10,10 @@ files, the same pipelines), then reads requests from standard input, one JSON
 line each (see :class:`course.batch.tasks.Task`), and answers each with one
 JSON line. Every request gets a fresh nbgrader converter
 (``NbGraderAPI.autograde`` / ``generate_feedback``), so one student's run
-leaves nothing behind for the next but the imported modules.
+leaves nothing behind for the next but the imported modules. Around each
+autograde, the hand grades of unchanged answers are recorded and restored
+(:mod:`course.grading.manual`), so re-grading never sends them back to
+"needs manual grade".
 
 Replies go to a private copy of standard output: file descriptor 1 itself is
 pointed at ``/dev/null`` before any kernel starts, so what a student's kernel
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..grading.intake import INTAKE_DIRECTORY, intake_submission
+from ..grading.manual import record_manual_grades, record_path, restore_manual_grades
 from ..reaper import reaping
 from . import speedups
 from .fastpath import execution_free_pipeline
@@ -89,19 +93,51 @@ class Graders:
             self._fast_api = NbGraderAPI(coursedir=coursedir, config=config)
         return self._fast_api
 
-    def run(self, task: Task) -> dict[str, Any]:
-        """Run one task; return nbgrader's result (``success``, ``log``, ``error``)."""
+    def _gradebook(self) -> Any:
+        from nbgrader.api import Gradebook
+
+        coursedir = self._app.coursedir
+        return Gradebook(coursedir.db_url, coursedir.course_id)
+
+    def _autograde(self, task: Task, notes: list[str]) -> dict[str, Any]:
+        """Take the submission in and autograde it, keeping the hand grades of unchanged answers."""
+        intake_submission(
+            self._root,
+            task.student,
+            task.module,
+            submitted_directory=self._submitted,
+            release_directory=self._app.coursedir.release_directory,
+            blank=task.blank,
+        )
+        coursedir = self._app.coursedir
+        autograded = coursedir.format_path(
+            coursedir.autograded_directory, task.student, task.module
+        )
+        record = record_path(self._root, task.student, task.module)
+        if os.path.isdir(autograded) or record.exists():  # else there is no hand grade to keep
+            with self._gradebook() as gb:
+                record_manual_grades(
+                    gb, self._root, task.student, task.module, autograded=autograded, problems=notes
+                )
+        api = self._fast() if task.fast else self._api
+        result = api.autograde(task.module, task.student, force=True, create=True)
+        if result.get("success") and record.exists():
+            with self._gradebook() as gb:
+                restored = restore_manual_grades(
+                    gb, self._root, task.student, task.module, autograded=autograded
+                )
+            notes.extend(restored.messages())
+        return result
+
+    def run(self, task: Task, notes: list[str] | None = None) -> dict[str, Any]:
+        """Run one task; return nbgrader's result (``success``, ``log``, ``error``).
+
+        An autograde keeps the hand grades of unchanged answers
+        (:mod:`course.grading.manual`); the answers that need grading again by
+        hand are named in ``notes``.
+        """
         if task.action == "autograde":
-            intake_submission(
-                self._root,
-                task.student,
-                task.module,
-                submitted_directory=self._submitted,
-                release_directory=self._app.coursedir.release_directory,
-                blank=task.blank,
-            )
-            api = self._fast() if task.fast else self._api
-            return api.autograde(task.module, task.student, force=True, create=True)
+            return self._autograde(task, [] if notes is None else notes)
         return self._api.generate_feedback(task.module, task.student, force=True)
 
 
@@ -112,7 +148,7 @@ def handle(graders: Graders, request: dict[str, Any]) -> dict[str, Any]:
     try:
         task = Task.from_request(request)
         with reaping(notes):
-            result = graders.run(task)
+            result = graders.run(task, notes)
         ok = bool(result.get("success"))
         error = result.get("error", "")
         log = result.get("log", "")

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from ..batch.pool import default_jobs
-from ..coursefolder import CourseFolderError
+from ..coursefolder import CourseFolderError, require_course, resolve_modules
+from ..export import ExportError
 from ..gradebatch import GradeReport, grade_course
 from ..grading.manifest import KeyManifestError
 from ..grading.sandbox import SandboxError, course_isolation
@@ -42,14 +43,30 @@ def print_problems(report: GradeReport) -> None:
         console.print(f"  [bold]{student}[/]")
         for message in own[student]:
             console.print(f"    - {message}")
+    if report.notes:
+        console.print("[bold]Notes on this run[/]")
     for note in report.notes:
-        console.print(f"  (batch) {note}")
+        console.print(f"    - {note}", markup=False)
+
+
+def manual_grading_summary(report: GradeReport) -> str | None:
+    """Return the one line on students whose LMS scores wait for manual grading, if any."""
+    waiting = len(report.manual_pending)
+    if not waiting:
+        return None
+    who = "1 student has" if waiting == 1 else f"{waiting} students have"
+    return (
+        f"{who} written answers awaiting manual grading: their LMS scores are blank until you "
+        "grade them in formgrader (then run `course grade` again; the list is in "
+        "exports/problems.csv)."
+    )
 
 
 def grade(
     course_dir: Annotated[Path, typer.Argument(help="The course folder.")],
     modules: Annotated[
-        list[str] | None, typer.Argument(help="Modules to grade (default: all).")
+        list[str] | None,
+        typer.Argument(help="Modules to grade, by id or number (default: all)."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Re-grade students already graded.")] = False,
     feedback: Annotated[bool, typer.Option(help="Generate feedback HTML.")] = True,
@@ -71,15 +88,16 @@ def grade(
 
     Students are graded in parallel, one per worker; a student whose grading
     fails is retried once, then reported. The exit status is 1 if any
-    submission was left ungraded, or (before anyone is graded) if an answer
+    submission was left ungraded, or (before anyone is graded) if the folder
+    is not a course folder, a module is not one of the course's, or an answer
     key does not match the key manifest (see `course keys`).
     """
     workers = jobs or default_jobs()
     try:
-        isolation = (
-            course_isolation(course_dir) if (course_dir / "nbgrader_config.py").exists() else None
-        )
-    except SandboxError as exc:
+        folder = require_course(course_dir, command="grade")
+        chosen = resolve_modules(folder, modules)  # nothing is graded or written before this
+        isolation = course_isolation(folder)
+    except (CourseFolderError, SandboxError) as exc:
         raise fail(str(exc)) from exc
     console.print(
         f"Grading with {workers} worker(s){' (fast path where it applies)' if fast else ''}"
@@ -90,8 +108,8 @@ def grade(
     try:
         with batch_progress("Grading") as progress:
             report = grade_course(
-                course_dir,
-                modules,
+                folder,
+                chosen,
                 force=force,
                 feedback=feedback,
                 progress=progress,
@@ -100,7 +118,7 @@ def grade(
             )
     except KeyManifestError as exc:
         raise fail(exc.problem, exc.hint) from exc
-    except (CourseFolderError, LmsSettingsError, SandboxError) as exc:
+    except (CourseFolderError, LmsSettingsError, SandboxError, ExportError) as exc:
         raise fail(str(exc)) from exc
     for module, students in report.graded.items():
         skipped = len(report.skipped.get(module, []))
@@ -111,6 +129,9 @@ def grade(
         )
     for name, path in report.exports.items():
         console.print(f"Wrote {name}: {path}")
+    summary = manual_grading_summary(report)
+    if summary:
+        console.print(f"[yellow]{summary}[/]")
     print_problems(report)
     if report.ungraded:
         raise fail(

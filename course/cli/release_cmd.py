@@ -15,7 +15,8 @@ from ._ui import console, fail
 def release(
     course_dir: Annotated[Path, typer.Argument(help="The course folder.")],
     modules: Annotated[
-        list[str] | None, typer.Argument(help="Modules to release (default: all).")
+        list[str] | None,
+        typer.Argument(help="Modules to release, by id or number (default: all)."),
     ] = None,
 ) -> None:
     """Run nbgrader generate_assignment and fail if key material leaked into the release."""

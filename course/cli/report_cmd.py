@@ -7,14 +7,15 @@ from typing import Annotated
 
 import typer
 
-from ..coursefolder import CourseFolderError, course_modules, require_course
+from ..coursefolder import CourseFolderError, require_course, resolve_modules
 from ._ui import console, fail
 
 
 def report(
     course_dir: Annotated[Path, typer.Argument(help="The course folder.")],
     modules: Annotated[
-        list[str] | None, typer.Argument(help="Modules to analyse (default: all).")
+        list[str] | None,
+        typer.Argument(help="Modules to analyse, by id or number (default: all)."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option(help="Where to write the page (default: exports/report.html).")
@@ -24,12 +25,9 @@ def report(
     from ..report import write_report
 
     try:
-        folder = require_course(course_dir)
-        chosen = modules or course_modules(folder)
-        unknown = sorted(set(chosen) - set(course_modules(folder)))
-        if unknown:
-            raise CourseFolderError(f"Unknown module(s): {', '.join(unknown)}")
-        path = write_report(folder, chosen, output)
+        folder = require_course(course_dir, command="report")
+        chosen = resolve_modules(folder, modules)
     except CourseFolderError as exc:
-        raise fail(str(exc), "Run `course grade` first; the report reads its results.") from exc
+        raise fail(str(exc)) from exc
+    path = write_report(folder, chosen, output)
     console.print(f"Wrote the item-analysis report: {path}")

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from course.cli import app
+from course.grading.config import render_nbgrader_config
 
 runner = CliRunner()
+
+
+def _said(result) -> str:
+    """Return the command's output as one line (the console wraps long messages)."""
+    return " ".join(result.output.split())
 
 
 def test_list_shows_modules_minutes_and_objectives():
@@ -31,6 +40,98 @@ def test_grade_outside_a_course_folder_says_what_to_do(tmp_path):
     result = runner.invoke(app, ["grade", str(tmp_path)])
     assert result.exit_code == 1
     assert "course init" in result.output
+
+
+def _course_folder(path: Path) -> Path:
+    """Make ``path`` look like a folder written by `course init` (its nbgrader_config.py)."""
+    path.mkdir(parents=True)
+    (path / "nbgrader_config.py").write_text(render_nbgrader_config(), encoding="utf-8")
+    (path / "source").mkdir()
+    return path
+
+
+def test_wrong_folder_suggests_the_course_folder_below(tmp_path, monkeypatch):
+    """From the parent of a course folder, does `course grade .` name the folder to give?"""
+    _course_folder(tmp_path / "my-course")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["grade", "."])
+    assert result.exit_code == 1
+    said = _said(result)
+    assert "It holds the course folder my-course: run `course grade my-course`" in said
+    assert "course init" not in said
+    _course_folder(tmp_path / "other-course")
+    said = _said(runner.invoke(app, ["release", "."]))
+    assert "course folders my-course, other-course" in said
+    assert "`course release my-course`" in said
+
+
+def test_wrong_folder_inside_a_course_suggests_the_course(tmp_path, monkeypatch):
+    """From inside a course folder, does the error name the course folder above?"""
+    course = _course_folder(tmp_path / "my-course")
+    monkeypatch.chdir(tmp_path)
+    said = _said(runner.invoke(app, ["report", "my-course/source"]))
+    assert "It is inside the course folder my-course: run `course report my-course`" in said
+    monkeypatch.chdir(course / "source")
+    result = runner.invoke(app, ["grade", "."])
+    assert result.exit_code == 1
+    assert "run `course grade ..`" in _said(result)
+
+
+def test_wrong_folder_shows_hidden_spaces_and_suggests_init(tmp_path, monkeypatch):
+    """Is a trailing space made visible, the real course suggested, else `course init`?"""
+    _course_folder(tmp_path / "my-course")
+    monkeypatch.chdir(tmp_path)
+    said = _said(runner.invoke(app, ["grade", "my-course "]))
+    assert "'my-course ' does not exist" in said
+    assert "run `course grade my-course`" in said
+    (tmp_path / "plain ").mkdir()
+    result = runner.invoke(app, ["grade", "plain "])
+    assert result.exit_code == 1
+    said = _said(result)
+    assert "'plain ' is not a course folder (no nbgrader_config.py)" in said
+    assert "`course init 'plain '`" in said
+
+
+@pytest.fixture
+def course_copy(fixture_course, tmp_path) -> Path:
+    """A private copy of the released fixture course, with an earlier export in exports/."""
+    course = tmp_path / "course"
+    shutil.copytree(fixture_course, course)
+    (course / "exports").mkdir(exist_ok=True)
+    (course / "exports" / "grades.csv").write_text("student_id,score\nana,7\n", encoding="utf-8")
+    return course
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("command", ["grade", "report", "release"])
+@pytest.mark.parametrize("module", ["typo", "01", "90-fixtur"])
+def test_unknown_modules_are_refused_before_anything_is_written(course_copy, command, module):
+    """Do grade, report and release refuse an unknown module alike, listing the modules?"""
+    exports = course_copy / "exports"
+    before = {p.name: p.read_bytes() for p in exports.iterdir()}
+    result = runner.invoke(app, [command, str(course_copy), "90-fixture", module])
+    assert result.exit_code == 1, result.output
+    said = _said(result)
+    assert f"No module '{module}'" in said
+    assert "This course's modules are: 90-fixture" in said
+    assert "Grading with" not in said
+    assert {p.name: p.read_bytes() for p in exports.iterdir()} == before  # nothing written
+
+
+@pytest.mark.slow
+@pytest.mark.nbgrader
+def test_grade_and_report_accept_a_module_number(course_copy):
+    """Is `90` resolved to 90-fixture by grade and report, as by init and release?"""
+    result = runner.invoke(app, ["grade", str(course_copy), "90", "--fast", "--no-feedback"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote problems" in result.output
+    grades = pd.read_csv(course_copy / "exports" / "grades.csv")
+    assert list(grades.columns)[:2] == ["student_id", "module"]  # replaced by a real export
+    kept = list((course_copy / "exports" / "history").glob("*/grades.csv"))
+    assert [p.read_text(encoding="utf-8") for p in kept] == ["student_id,score\nana,7\n"]
+    result = runner.invoke(app, ["report", str(course_copy), "90"])
+    assert result.exit_code == 0, result.output
 
 
 def test_init_writes_a_standard_nbgrader_course(tmp_path):
