@@ -1,26 +1,51 @@
-"""The embedded demo: a whole course cycle on a simulated class, in a temporary folder."""
+"""The embedded demo: a whole course cycle on a simulated class, in a temporary folder.
+
+:func:`run_demo` builds a course, releases it, has a simulated class submit,
+autogrades the class (without a kernel where a module allows it: the simulated
+students run no code of their own, see :mod:`course.batch.fastpath`), scores
+the written answers as a grader would in formgrader, writes feedback and the
+exports, and returns a one-row-per-student summary (:func:`class_summary`),
+also written to ``exports/demo-summary.csv``.
+"""
 
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from .batch.pool import default_jobs
 from .coursefolder import init_course
 from .export import export_grades
 from .forecasts import brier, read_locked
 from .gradebatch import GradeReport, autograde_modules, feedback_modules
-from .gradebook import open_gradebook
+from .gradebook import course_config, open_gradebook
 from .keys import load_key
 from .release import release_modules
 from .simulate import SimStudent, class_roster, manual_score, submit_class
 
-__all__ = ["FORECAST_MODULE", "DemoResult", "forecast_scores", "run_demo"]
+__all__ = [
+    "FORECAST_MODULE",
+    "SUMMARY_FILE",
+    "DemoResult",
+    "class_summary",
+    "forecast_scores",
+    "run_demo",
+]
+
+Progress = Callable[[str, int, int], None]
 
 #: The module whose locked forecasts the demo scores.
 FORECAST_MODULE = "00-orientation"
+
+#: The per-student, per-module summary the demo writes to ``exports/``.
+SUMMARY_FILE = "demo-summary.csv"
 
 
 @dataclass
@@ -34,6 +59,11 @@ class DemoResult:
     exports: dict[str, Path] = field(default_factory=dict)
     #: One row per student: locked forecasts and their Brier score (see forecast_scores).
     forecasts: pd.DataFrame | None = None
+    #: One row per student: each module's percent and the total (see class_summary).
+    summary: pd.DataFrame | None = None
+    #: Seconds each phase took: init, release, submit, autograde, manual grading,
+    #: feedback, exports.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def forecast_scores(
@@ -65,6 +95,71 @@ def forecast_scores(
     return pd.DataFrame(rows, columns=["student_id", "locked", "scored", "brier"])
 
 
+def class_summary(
+    grades: pd.DataFrame,
+    roster: list[SimStudent],
+    modules: list[str],
+    forecasts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return one row per student: profile, each module's percent, the total and the Brier score.
+
+    Parameters
+    ----------
+    grades : pandas.DataFrame
+        ``exports/grades.csv`` (:func:`course.export.collect_grades`).
+    roster : list of SimStudent
+        The simulated class, in the order of the rows returned.
+    modules : list of str
+        One percent column per module, in this order.
+    forecasts : pandas.DataFrame, optional
+        :func:`forecast_scores`; adds a ``brier`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``student_id``, ``profile``, ``ability``, one column per module
+        (percent of its points, empty when the student has no score for it),
+        ``score``, ``max_score``, ``percent`` and, with ``forecasts``, ``brier``.
+    """
+    briers: dict[str, float] = {}
+    if forecasts is not None:
+        scored = forecasts.dropna(subset=["brier"])
+        briers = dict(zip(scored["student_id"], scored["brier"], strict=True))
+    rows = []
+    for student in roster:
+        mine = grades[grades["student_id"] == student.id]
+        row: dict[str, object] = {
+            "student_id": student.id,
+            "profile": student.profile,
+            "ability": student.ability,
+        }
+        for module in modules:
+            found = mine[mine["module"] == module]
+            row[module] = float(found["percent"].iloc[0]) if len(found) else None
+        score, maximum = mine["score"].sum(), mine["max_score"].sum()
+        row["score"] = round(float(score), 4)
+        row["max_score"] = round(float(maximum), 4)
+        row["percent"] = round(100 * float(score) / float(maximum), 1) if maximum else None
+        if forecasts is not None:
+            row["brier"] = briers.get(student.id)
+        rows.append(row)
+    columns = ["student_id", "profile", "ability", *modules, "score", "max_score", "percent"]
+    if forecasts is not None:
+        columns.append("brier")
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _enter_manual_score(grade: Any, score: float | None) -> None:
+    """Set a grade's manual score as formgrader's grade API does when a grader saves one.
+
+    nbgrader's ``GradeHandler.put`` (formgrader's ``/api/grade/<id>``) sets
+    ``manual_score``, then clears ``needs_manual_grade`` unless the grade has
+    neither a manual nor an automatic score.
+    """
+    grade.manual_score = score
+    grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
+
+
 def _grade_written(course_dir: Path, modules: list[str], roster: list[SimStudent]) -> None:
     """Play the instructor: score written answers in the gradebook, as formgrader would."""
     from nbgrader.api import MissingEntry
@@ -83,10 +178,50 @@ def _grade_written(course_dir: Path, modules: list[str], roster: list[SimStudent
                         except MissingEntry:
                             continue
                         if grade.needs_manual_grade:
-                            grade.manual_score = manual_score(
-                                profiles[student.id], float(cell.max_score)
-                            )
+                            points = manual_score(profiles[student.id], float(cell.max_score))
+                            _enter_manual_score(grade, points)
         gb.db.commit()
+
+
+def _create_gradebook(course_dir: Path) -> None:
+    """Create the course's gradebook and the course rows nbgrader's commands look for.
+
+    ``generate_assignment`` opens the gradebook with the course id, and its
+    ``SaveCells`` step without one (nbgrader's ``default_course``); each adds
+    the row it does not find. nbgrader processes started at once on a new
+    gradebook would each try to create the tables and rows, and all but one
+    would fail on a unique constraint.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=course_config(course_dir))
+    with Gradebook(coursedir.db_url, course_id=coursedir.course_id):
+        pass
+    with Gradebook(coursedir.db_url):  # as SaveCells opens it
+        pass
+
+
+def _release(course_dir: Path, modules: list[str], jobs: int) -> None:
+    """Release ``modules`` with up to ``jobs`` nbgrader processes at once.
+
+    Each module is released and checked for leaks by :func:`release_modules` on
+    its own; most of each release is nbgrader starting up, so modules released
+    side by side take about ``1/jobs`` of the time.
+    """
+    if jobs <= 1 or len(modules) <= 1:
+        release_modules(course_dir, modules)
+        return
+    _create_gradebook(course_dir)
+    with ThreadPoolExecutor(max_workers=min(jobs, len(modules))) as pool:
+        releases = [pool.submit(release_modules, course_dir, [module]) for module in modules]
+        try:
+            for release in releases:
+                release.result()  # a ReleaseError of any module is raised here
+        except BaseException:
+            for release in releases:
+                release.cancel()  # the modules not started yet
+            raise
 
 
 def run_demo(
@@ -95,7 +230,9 @@ def run_demo(
     seed: int = 2016,
     course_dir: str | Path | None = None,
     modules: list[str] | None = None,
-    progress=None,
+    progress: Progress | None = None,
+    fast: bool = True,
+    jobs: int | None = None,
 ) -> DemoResult:
     """Build a temporary course, release it, submit a simulated class, grade it and export.
 
@@ -107,27 +244,64 @@ def run_demo(
         Seed of the simulated class; the same seed gives the same answers.
     course_dir : path-like, optional
         Where to build the course (default: a new temporary folder).
+    modules : list of str, optional
+        Module ids or numbers (default: every module).
+    progress : callable, optional
+        Called as ``progress(description, done, total)``.
+    fast : bool, default True
+        Autograde without a kernel the modules that need no execution
+        (:mod:`course.batch.fastpath`; the same scores, since the simulated
+        students write answers, not code). Other modules still run.
+    jobs : int, optional
+        Modules released, and students graded, at once (default: the number
+        of CPU cores).
+
+    Returns
+    -------
+    DemoResult
+        Where everything is, the class, the grading report, the summary and
+        how long each phase took (:attr:`DemoResult.timings`).
     """
     folder = Path(course_dir) if course_dir else Path(tempfile.mkdtemp(prefix="course-demo-"))
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+
+    def lap(phase: str) -> None:
+        nonlocal started
+        now = time.monotonic()
+        timings[phase] = round(now - started, 2)
+        started = now
+
     if progress:
         progress("Building the course folder", 0, 5)
     lessons = init_course(folder, modules=modules, show_explanations=True, timeout=30)
     ids = [lesson.id for lesson in lessons]
+    lap("init")
     if progress:
         progress("Releasing modules", 1, 5)
-    release_modules(folder, ids)
+    _release(folder, ids, jobs or default_jobs())
+    lap("release")
     roster = class_roster(students, seed)
     if progress:
         progress(f"Submitting {len(roster)} simulated students", 2, 5)
     submit_class(folder, ids, roster, seed=seed)
+    lap("submit")
     report = GradeReport()
-    autograde_modules(folder, ids, report, force=True, progress=progress)
+    autograde_modules(folder, ids, report, force=True, progress=progress, jobs=jobs, fast=fast)
+    lap("autograde")
     _grade_written(folder, ids, roster)
-    feedback_modules(folder, ids, report, progress=progress)
-    report.exports = export_grades(folder, ids)
+    lap("manual grading")
+    feedback_modules(folder, ids, report, progress=progress, jobs=jobs)
+    lap("feedback")
+    report.exports = export_grades(folder, ids, report)
     scores = None
     if FORECAST_MODULE in ids:
         scores = forecast_scores(folder, roster)
         report.exports["forecasts"] = folder / "exports" / "forecasts.csv"
         scores.to_csv(report.exports["forecasts"], index=False)
-    return DemoResult(folder, ids, roster, report, report.exports, scores)
+    grades = pd.read_csv(report.exports["grades"])
+    summary = class_summary(grades, roster, ids, scores)
+    report.exports["summary"] = folder / "exports" / SUMMARY_FILE
+    summary.to_csv(report.exports["summary"], index=False)
+    lap("exports")
+    return DemoResult(folder, ids, roster, report, report.exports, scores, summary, timings)
