@@ -3,7 +3,9 @@
 Both files are written by ``course grade`` next to ``grades.csv``. A cell is
 left empty (no grade) when the student has no graded submission of that
 module, or when the module still waits for manual grading, so a partial
-total never reaches the LMS. Every student keeps a row. Neither format has a
+total never reaches the LMS. Every student keeps a row: each student in the
+gradebook (such as a roster imported with ``nbgrader db student import``)
+and each with a submission, whether graded or not. Neither format has a
 place to say *why* a cell is empty: Canvas turns every column it does not
 know into a new assignment, and Moodle needs each column mapped to a grade
 item (or ignored) by hand. So the students whose written answers await
@@ -159,6 +161,11 @@ def _scores(grades: pd.DataFrame) -> tuple[dict[tuple[str, str], str], dict[str,
     return scores, points, held
 
 
+def _everyone(grades: pd.DataFrame, students: pd.DataFrame) -> list[str]:
+    """Return every student: each with a submission and each in the gradebook, sorted."""
+    return sorted(set(grades["student_id"].astype(str)) | set(students["student_id"].astype(str)))
+
+
 def _sortable_name(first: str, last: str, fallback: str) -> str:
     if first and last:
         return f"{last}, {first}"
@@ -190,7 +197,7 @@ def canvas_table(
             + ["" if m in settings.canvas_ids else format_points(points.get(m)) for m in modules]
         )
     people = students.set_index("student_id")
-    for student in sorted(set(grades["student_id"])):
+    for student in _everyone(grades, students):
         info = people.loc[student] if student in people.index else None
         first = str(info["first_name"]) if info is not None else ""
         last = str(info["last_name"]) if info is not None else ""
@@ -209,7 +216,7 @@ def moodle_table(
     scores, _, _ = _scores(grades)
     people = students.set_index("student_id")
     rows = []
-    for student in sorted(set(grades["student_id"])):
+    for student in _everyone(grades, students):
         info = people.loc[student] if student in people.index else None
         rows.append(
             [

@@ -144,6 +144,21 @@ def test_moodle_file_follows_the_import_format(grades, students):
     assert rows[2][4:] == ["", ""]
 
 
+def test_students_without_a_submission_keep_a_row(grades, students):
+    """Does a gradebook student who handed in nothing get a row with blank scores in both files?"""
+    roster = pd.concat(
+        [
+            students,
+            pd.DataFrame([("dee", "Dee", "Roy", "dee@example.edu", "")], columns=students.columns),
+        ]
+    )
+    canvas = {r[3]: r for r in _rows(canvas_table(grades, roster, MODULES, LmsSettings()))[2:]}
+    assert canvas["dee"] == ["Roy, Dee", "", "", "dee", "", "", ""]
+    moodle = {r[0]: r for r in _rows(moodle_table(grades, roster, MODULES, LmsSettings()))[1:]}
+    assert moodle["dee"] == ["dee", "dee@example.edu", "Dee", "Roy", "", ""]
+    assert sorted(canvas) == ["ana", "ben", "cy", "dee"]
+
+
 def test_settings_file_is_validated(tmp_path):
     """Are unknown settings, non-numeric ids and names ending '(123)' refused?"""
     (tmp_path / "lms.yaml").write_text("canvas_id: {a: 1}\n")
