@@ -10,8 +10,10 @@ nbgrader's preprocessor lists):
    instructions are read-only, solution cells are autograded answers, written
    answers are manually graded.
 3. :func:`insert_grade_cells` adds, after each graded item, a grade cell whose
-   score the course's grader sets from the saved answer. Its hidden part
-   raises, so the cell fails closed (scores 0) if the grader step is missing.
+   score the course's grader sets from the saved answer. For the student it
+   shows the saved answer, kept up to date on every save
+   (:func:`course.items.show_saved`). Its hidden part raises, so the cell
+   fails closed (scores 0) if the grader step is missing.
 4. :func:`clean` drops outputs, execution counts, widget state and authoring
    metadata.
 """
@@ -38,8 +40,12 @@ __all__ = [
 
 Step = Callable[[nbformat.NotebookNode, Lesson], nbformat.NotebookNode]
 
+#: The grade cell after each graded item. In a student's kernel ``show_saved`` shows a
+#: line that follows every save of the item; while nbgrader runs the notebook it prints the
+#: saved answer once, and the course's grader writes the score over the cell's output.
 GRADE_CELL_TEMPLATE = """\
-# Scored by the course grader from your saved answer, not from this cell's output.
+# Your saved answer to the question above, updated as you answer. The course grader
+# scores that saved answer, not this cell's output.
 from course.items import show_saved
 
 show_saved("{item_id}")

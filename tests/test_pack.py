@@ -12,9 +12,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course import pack_submission
+from course import pack_button, pack_submission
 from course.answers import answers_filename, read_answers, record_answer
+from course.execution import NBGRADER_EXECUTION
 from course.grading.config import ZIP_NAMED_REGEXP
+from course.pack import pack_zip
 
 MODULE = "01-close-reading"
 NOTEBOOK = f"{MODULE}.ipynb"
@@ -93,6 +95,58 @@ def test_pack_refuses_a_missing_notebook(tmp_path):
     with pytest.raises(FileNotFoundError, match="No notebook"):
         pack_submission("02-missing", tmp_path, student="jdoe")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", ["autograde", "validate"])
+def test_pack_does_nothing_while_nbgrader_runs_the_notebook(work, monkeypatch, capsys, mode):
+    """Under nbgrader (NBGRADER_EXECUTION set): no zip, None returned, nothing printed."""
+    monkeypatch.setenv(NBGRADER_EXECUTION, mode)
+
+    assert pack_submission(MODULE, work, student="jdoe") is None
+    assert pack_button(MODULE, work, student="jdoe") is None
+
+    assert capsys.readouterr() == ("", "")
+    assert not list(work.glob("*.zip"))
+
+
+def test_pack_zip_prints_nothing_and_names_what_it_packed(work, capsys):
+    """pack_zip (what the button calls) writes the same zip as pack_submission, silently."""
+    packed = pack_zip(MODULE, work, student="jdoe")
+
+    assert capsys.readouterr().out == ""
+    assert (packed.zip_path, packed.notebook, packed.answers) == (
+        work / "jdoe__01-close-reading.zip",
+        work / NOTEBOOK,
+        work / ANSWERS,
+    )
+    with zipfile.ZipFile(packed.zip_path) as zf:
+        assert sorted(zf.namelist()) == sorted([NOTEBOOK, ANSWERS])
+
+
+def test_pack_button_writes_the_zip_when_pressed_only(work, capsys):
+    """Creating the button writes nothing; pressing it writes the zip zip_collect reads."""
+    box = pack_button(MODULE, work, student="jdoe")
+    assert not list(work.glob("*.zip"))
+
+    box.button.click()
+
+    assert box.last_zip == work / "jdoe__01-close-reading.zip"
+    with zipfile.ZipFile(box.last_zip) as zf:
+        assert zf.read(ANSWERS) == (work / ANSWERS).read_bytes()
+    assert capsys.readouterr().out == ""  # the message is under the button, not printed
+    assert "Packed jdoe__01-close-reading.zip" in box.status.value
+
+
+def test_pack_button_without_answers_says_so(tmp_path):
+    """With no answers file yet, does the line under the button warn before upload?"""
+    folder = tmp_path / "student"
+    _notebook(folder)
+    box = pack_button(MODULE, folder, student="jdoe")
+
+    box.button.click()
+
+    assert "no answers are saved yet" in box.status.value
+    assert "ce-note" in box.status.value
 
 
 # -- the zip_collect file-name pattern ---------------------------------------------------

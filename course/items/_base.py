@@ -34,6 +34,7 @@ import math
 import numbers
 import os
 import random
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any, ClassVar
@@ -42,11 +43,19 @@ import ipywidgets as widgets
 import traitlets
 
 from ..answers import HISTORY_LIMIT, AnswerBook
+from ..execution import nbgrader_execution
 from ..grading.score import describe_answer
 from ..render import format_saved_at, points_label, render_html, render_text
 from .spec import ItemSpec
 
-__all__ = ["SETUP_MESSAGE", "current_book", "show_saved", "start", "student_name"]
+__all__ = [
+    "SETUP_MESSAGE",
+    "SavedAnswer",
+    "current_book",
+    "show_saved",
+    "start",
+    "student_name",
+]
 
 #: Raised (as RuntimeError) when an item is created before ``start(...)`` ran.
 SETUP_MESSAGE = (
@@ -57,6 +66,8 @@ SETUP_MESSAGE = (
 _current_book: AnswerBook | None = None
 #: (answers file path, item id) -> spec of items created in this kernel, for show_saved.
 _specs: dict[tuple[str, str], ItemSpec] = {}
+#: The live saved-answer lines shown in this kernel (see :class:`SavedAnswer`).
+_views: weakref.WeakSet[SavedAnswer] = weakref.WeakSet()
 
 
 def _esc(text: Any) -> str:
@@ -114,6 +125,7 @@ def start(notebook: str, folder: str | os.PathLike[str] = ".") -> AnswerBook:
     global _current_book
     book = _StartedBook(notebook, folder)
     _current_book = book
+    _refresh_views(book, None)
     if book.problems:
         problems = list(book.problems)
         text = (
@@ -176,8 +188,186 @@ def _saved_phrase(saved_at: Any) -> str:
     return f" on {when.replace(' ', ' at ')}" if " " in when else f" at {when}"
 
 
+def _in_kernel() -> bool:
+    """Return True in a Jupyter kernel, where widgets can be shown."""
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    if not InteractiveShell.initialized():
+        return False
+    return getattr(InteractiveShell.instance(), "kernel", None) is not None
+
+
+def _answer_text(item_id: str, book: AnswerBook, record: Mapping[str, Any]) -> str:
+    """Return a saved value in plain words, without saying whether it is right."""
+    value = record["value"]
+    spec = _specs.get((str(book.path), item_id))
+    if spec is not None and record.get("kind") == spec.kind:
+        if spec.kind == "forecast":
+            from ..forecasts import first_locked
+
+            value = first_locked(record) or value
+        return describe_answer(spec, value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k} → {v}" for k, v in value.items())
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _saved_record(item_id: str, book: AnswerBook | None) -> tuple[str, Any]:
+    """Return ``(state, data)`` for an item's saved answer.
+
+    ``state`` is ``"no-book"`` (start did not run), ``"error"`` (data: the
+    exception), ``"none"`` (no answer saved), ``"cleared"`` (data: the record
+    of a cleared answer), ``"unfit"`` (an answer of another kind, saved for an
+    earlier version of the question) or ``"saved"`` (data: the record).
+    """
+    if book is None:
+        return "no-book", None
+    try:
+        record = book.get(item_id)
+    except Exception as exc:  # never raise into the notebook
+        return "error", exc
+    if record is None:
+        return "none", None
+    spec = _specs.get((str(book.path), item_id))
+    if spec is not None and record.get("kind") != spec.kind:
+        return "unfit", record
+    if record.get("value") is None:
+        return ("cleared" if record.get("saved_at") else "none"), record
+    return "saved", record
+
+
+def _saved_phrase_for(record: Mapping[str, Any]) -> str:
+    when = format_saved_at(record.get("saved_at"))
+    return f" (saved {when})" if when else ""
+
+
+def _plain_saved(item_id: str, book: AnswerBook | None) -> str:
+    """Return the plain-text line :func:`show_saved` prints outside a student's kernel."""
+    state, data = _saved_record(item_id, book)
+    if state == "no-book":
+        return f"Cannot show the saved answer for {item_id}. {SETUP_MESSAGE}"
+    if state == "error":
+        return f"Could not read the saved answer for {item_id}: {data}"
+    if state in {"none", "cleared"}:
+        return f"No answer saved yet for {item_id}."
+    assert book is not None
+    return f"Saved answer for {item_id}: {_answer_text(item_id, book, data)}" + (
+        _saved_phrase_for(data)
+    )
+
+
+def _live_saved(item_id: str, book: AnswerBook | None) -> str:
+    """Return the line a :class:`SavedAnswer` shows; it matches the question's own status."""
+    state, data = _saved_record(item_id, book)
+    if state == "no-book":
+        return (
+            f"Question {item_id}: your saved answer appears here once the setup cell at the "
+            "top of the notebook has run and you answer the question above."
+        )
+    if state == "error":
+        return (
+            f"Question {item_id}: the saved answer could not be read ({data}). "
+            "The question above says what to do."
+        )
+    if state == "none":
+        return (
+            f"Question {item_id}: not answered yet. "
+            "Your answer appears here as soon as it is saved."
+        )
+    if state == "cleared":
+        return (
+            f"Question {item_id}: not answered yet "
+            f"(answer cleared{_saved_phrase(data.get('saved_at'))})."
+        )
+    if state == "unfit":
+        return (
+            f"Question {item_id}: not answered yet. An answer saved earlier no longer fits "
+            "this question; answering above replaces it."
+        )
+    assert book is not None
+    return f"Saved answer for {item_id}: {_answer_text(item_id, book, data)}" + (
+        _saved_phrase_for(data)
+    )
+
+
+class SavedAnswer(widgets.HTML):
+    """A line under a question that shows its saved answer and follows every save.
+
+    Grade cells show it through :func:`show_saved`. Whenever an item with the
+    same id saves to the same answers file in this kernel, the line is
+    rewritten from the answers file, so it never shows an answer older than
+    the one saved. It repeats the saved answer only; it never says whether it
+    is right.
+
+    Parameters
+    ----------
+    item_id : str
+        The item's id, such as ``"m01-thesis"``.
+    book : AnswerBook, optional
+        The answers to show (default: the book set by :func:`start`, looked up
+        each time the line is refreshed).
+    """
+
+    def __init__(self, item_id: str, book: AnswerBook | None = None) -> None:
+        super().__init__(layout=widgets.Layout(width="auto"))
+        self.add_class("ce-saved-answer")
+        self.item_id = item_id
+        self._book = book
+        self.text = ""
+        self.refresh()
+        _views.add(self)
+
+    @property
+    def book(self) -> AnswerBook | None:
+        """The answers shown: the book given, else the one set by :func:`start`."""
+        return self._book if self._book is not None else _current_book
+
+    def follows(self, book: AnswerBook) -> bool:
+        """Return True if saves to ``book`` change what this line shows."""
+        mine = self.book
+        return mine is None or str(mine.path) == str(book.path)
+
+    def refresh(self) -> None:
+        """Read the saved answer again and show it."""
+        self.text = _live_saved(self.item_id, self.book)
+        self.value = f'<p class="ce-saved-answer-text">{_esc(self.text)}</p>'
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """Return the live view, with a fallback that never goes out of date."""
+        data = super()._repr_mimebundle_(**kwargs) or {}
+        data["text/plain"] = (
+            f"(The saved answer to question {self.item_id} is shown here while the notebook runs.)"
+        )
+        return data
+
+
+def _refresh_views(book: AnswerBook, item_id: str | None) -> None:
+    """Refresh every live line for ``item_id`` (None: every line) that follows ``book``."""
+    for view in list(_views):
+        if getattr(view, "comm", None) is None:  # closed
+            _views.discard(view)
+            continue
+        if (item_id is None or view.item_id == item_id) and view.follows(book):
+            try:
+                view.refresh()
+            except Exception:  # pragma: no cover - a display line must never stop a save
+                continue
+
+
 def show_saved(item_id: str, book: AnswerBook | None = None) -> None:
-    """Print the saved answer of an item in plain text, without saying whether it is right.
+    """Show the saved answer of an item, without saying whether it is right.
+
+    In a student's kernel this displays a :class:`SavedAnswer` line that is
+    rewritten on every save of the item, so it never contradicts the
+    question's own status. When nbgrader runs the notebook (``course grade``,
+    ``nbgrader autograde`` or ``validate``; see :mod:`course.execution`), and
+    outside a Jupyter kernel, it prints the saved answer once, in plain text,
+    for the instructor; the course's grader then writes the score over the
+    grade cell's output.
 
     Parameters
     ----------
@@ -186,30 +376,12 @@ def show_saved(item_id: str, book: AnswerBook | None = None) -> None:
     book : AnswerBook, optional
         The answers to read (default: the book set by :func:`start`).
     """
-    book = book if book is not None else _current_book
-    if book is None:
-        print(f"Cannot show the saved answer for {item_id}. {SETUP_MESSAGE}")
+    if nbgrader_execution() is None and _in_kernel():
+        from IPython.display import display
+
+        display(SavedAnswer(item_id, book))
         return
-    try:
-        record = book.get(item_id)
-    except Exception as exc:  # never raise into the notebook
-        print(f"Could not read the saved answer for {item_id}: {exc}")
-        return
-    if record is None or record.get("value") is None:
-        print(f"No answer saved yet for {item_id}.")
-        return
-    value = record["value"]
-    spec = _specs.get((str(book.path), item_id))
-    if spec is not None and record.get("kind") == spec.kind:
-        text = describe_answer(spec, value)
-    elif isinstance(value, list):
-        text = ", ".join(str(v) for v in value)
-    elif isinstance(value, Mapping):
-        text = "; ".join(f"{k} → {v}" for k, v in value.items())
-    else:
-        text = f"{value:g}" if isinstance(value, float) else str(value)
-    when = format_saved_at(record.get("saved_at"))
-    print(f"Saved answer for {item_id}: {text}" + (f" (saved {when})" if when else ""))
+    print(_plain_saved(item_id, book if book is not None else _current_book))
 
 
 class _NoChange(Exception):
@@ -272,6 +444,7 @@ class _Item(widgets.VBox):
         self.observe(self._on_value, names="value")
         self._ready = True
         _specs[(str(book.path), self.spec.id)] = self.spec
+        _refresh_views(book, self.spec.id)  # the spec words the saved answer better
 
     # -- hooks for subclasses ---------------------------------------------------
     def _display_order(self) -> list[str]:
@@ -399,6 +572,7 @@ class _Item(widgets.VBox):
         new_problems = self.book.problems[known:]
         if new_problems:
             self._set_note(" ".join(new_problems))
+        _refresh_views(self.book, self.spec.id)
 
     def save(self) -> None:
         """Save the current answer again (for example after a failed save)."""

@@ -19,6 +19,15 @@ LOCK_HINT = (
     "after that it cannot be changed."
 )
 
+#: The lock button before locking: a coloured, clearly usable button.
+LOCK_LABEL = "Lock my forecast"
+LOCK_TOOLTIP = (
+    "Lock this probability and reason. A locked forecast cannot be changed; write a reason first."
+)
+#: The lock button once the forecast is locked: disabled, and saying so.
+LOCKED_LABEL = "Forecast locked"
+LOCKED_TOOLTIP = "This forecast is locked and can no longer be changed."
+
 
 class Forecast(_Item):
     """Ask for a probability (0–100%) and a short reason, then lock it for good.
@@ -28,7 +37,8 @@ class Forecast(_Item):
     Pressing **Lock my forecast** (which needs a reason) saves
     ``{"probability": 70, "reason": "...", "locked": true, "locked_at": "<ISO time>"}``
     and stores that value as the record's ``first_locked``. From then on the
-    controls show the locked forecast and are disabled, and a note says so.
+    controls show the locked forecast and are disabled, the button (a coloured
+    ``primary`` button until then) reads **Forecast locked**, and a note says so.
     A change made afterwards in code is still saved as a new revision, marked
     ``locked``, but ``first_locked`` is copied onto it unchanged: the first
     locked value is the one that counts (see :func:`course.forecasts.first_locked`).
@@ -142,9 +152,10 @@ class Forecast(_Item):
             layout=widgets.Layout(width="auto"),
         )
         self._lock_button = widgets.Button(
-            description="Lock my forecast",
-            tooltip="Lock this probability and reason; a locked forecast cannot be changed",
+            description=LOCK_LABEL,
+            tooltip=LOCK_TOOLTIP,
             icon="lock",
+            button_style="primary",
             layout=widgets.Layout(width="auto"),
         )
         self._lock_state = widgets.HTML("", layout=widgets.Layout(width="auto"))
@@ -272,6 +283,10 @@ class Forecast(_Item):
         locked = self._first_locked
         for control in (self._slider, self._number, self._reason, self._lock_button):
             control.disabled = locked is not None
+        button = self._lock_button
+        button.description = LOCK_LABEL if locked is None else LOCKED_LABEL
+        button.tooltip = LOCK_TOOLTIP if locked is None else LOCKED_TOOLTIP
+        button.button_style = "primary" if locked is None else ""
         if locked is None:
             hint = _esc(LOCK_HINT)
             self._lock_state.value = f'<p class="ce-lock-state"><small>{hint}</small></p>'
