@@ -108,16 +108,21 @@ def init_course(
 _INIT_MARKER = "course.grading.config"
 
 
-def show_path(path: str | os.PathLike[str]) -> str:
+def show_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
     """Return a path as text, quoted ``repr``-style when a plain print would hide part of it.
 
-    A path with spaces at the start or end of a name, or with an invisible or
-    control character, is quoted so the reader sees them.
+    A path with spaces at the start or end of any of its names (a student or
+    module folder, a file), or with an invisible or control character
+    (a newline, a tab, a zero-width or non-breaking space, bytes that are not
+    UTF-8), is quoted so the reader sees them; any other path is shown as is.
+    Use it for every path or name shown to the instructor.
 
     >>> show_path("my-course"), show_path("my-course ")
     ('my-course', "'my-course '")
+    >>> show_path("submitted/bob /01-close-reading")
+    "'submitted/bob /01-close-reading'"
     """
-    text = os.fspath(path)
+    text = os.fsdecode(path)
     parts = text.split(os.sep)
     if text.isprintable() and all(part == part.strip() for part in parts):
         return text

@@ -14,9 +14,11 @@ format (:mod:`course.lms`).
 
 ``problems.csv``: student_id, module, kind, problem, what_to_do: every problem
 of the grading run (:attr:`course.gradebatch.GradeReport.problems` and its
-notes), each written answer awaiting manual grading, and each submission
-without an answers file, with a short machine-readable ``kind``
-(:data:`PROBLEM_KINDS`) and what the instructor can do.
+notes, misnamed and misplaced submissions included), each written answer
+awaiting manual grading, and each submission without an answers file, with a
+short machine-readable ``kind`` (:data:`PROBLEM_KINDS`) and what the
+instructor can do. The same rows are kept in
+:attr:`course.gradebatch.GradeReport.problem_rows` for ``course grade`` to print.
 
 Every file is written by :class:`ExportWriter`: to a new file in ``exports/``,
 then swapped in with :func:`os.replace`, so a reader never sees half a file
@@ -513,6 +515,19 @@ PROBLEM_KINDS: dict[str, str] = {
     "no-answers-file": "Ask the student whether they saved and handed in the answers file with "
     "the notebook (with an LMS, the zip from pack_submission): every widget item was scored as "
     "unanswered.",
+    "empty-submission": "Ask the student to hand in the notebook and its answers file (with an "
+    "LMS, the zip from pack_submission), put them in the folder named, then run `course grade` "
+    "again: until then the blank notebook is graded, so what is missing scores 0.",
+    "misnamed-zip": "Rename the zip as the problem says (or ask the student to upload the zip "
+    "pack_submission makes), run `nbgrader zip_collect --force <module>`, then `course grade`: "
+    "until then nothing in it is graded.",
+    "unmatched-file": "Put the file where it is collected or graded, as the problem says (or ask "
+    "the student for the zip pack_submission makes), then collect and run `course grade` again: "
+    "until then it is not graded.",
+    "unmatched-folder": "Rename the folder to the module it holds (the problem suggests the "
+    "closest), then run `course grade` again: until then it is not graded.",
+    "space-in-name": "Rename the folder without the spaces or invisible characters (the problem "
+    "gives the command), then run `course grade` again: nbgrader cannot grade it as named.",
     "invalid-answer": "Ask the student whether they edited the answers file by hand: the answer "
     "named was ignored or scored 0.",
     "answers-changed": "Nothing, unless you replaced the answers file on purpose (then see "
@@ -566,12 +581,14 @@ _PREFIX_KINDS: tuple[tuple[str, str], ...] = (
     ("feedback could not be generated", "feedback"),  # course.gradebatch
     ("graded with execution, not the fast path", "fast-path"),  # course.gradebatch
     ("the submitted notebook could not be graded", "unreadable-notebook"),  # course.gradebatch
+    ("no notebook ", "empty-submission"),  # course.grading.intake.Intake.missing_problems
     ("the notebook ", "unreadable-notebook"),  # course.grading.intake.Intake.problems
 )
 #: Problems by a pattern of their source's wording.
 _PATTERN_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\Acell \d+ "), "tampered-notebook"),  # SanitizeCells: "cell 3 …"
     (re.compile(r"\Athe file .* in the submission of .* was refused: "), "refused-file"),  # Refusal
+    (re.compile(r"\Athe folder .* is empty \(expected "), "empty-submission"),  # intake
 )
 
 
@@ -704,6 +721,8 @@ def _missing_answers(
             refused = intake.get("refused") if isinstance(intake.get("refused"), list) else []
             refused_paths = {str(r.get("path")) for r in refused if isinstance(r, dict)}
             whole = f"{student}/{module}" in refused_paths
+            if intake.get("missing_notebooks"):
+                continue  # an empty-submission problem says what is missing
             for notebook in notebooks:
                 name = answers_filename(notebook)
                 if name not in copied and name not in refused_paths and not whole:
@@ -765,5 +784,7 @@ def export_grades(
     table = problems_table(run, modules, missing_answers=missing, notes=shrank)
     paths["problems"] = writer.write("problems.csv", table)
     writer.finish()
+    # `course grade` prints these very rows, so the list and the file never disagree.
+    run.problem_rows = [{c: str(r[c]) for c in PROBLEM_COLUMNS} for r in table.to_dict("records")]
     run.notes.extend(lms.notes + writer.notes)
     return paths

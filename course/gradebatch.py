@@ -23,6 +23,7 @@ from .coursefolder import require_course, resolve_modules
 from .export import export_grades
 from .gradebook import course_config
 from .grading.intake import Refusal, read_intake_report
+from .grading.layout import find_layout_problems
 from .grading.manifest import verify_keys
 from .grading.manual import HAND_GRADE_KIND, is_hand_grade_message, restore_pending
 from .grading.sandbox import Isolation, course_isolation
@@ -63,6 +64,12 @@ class GradeReport:
     kinds: dict[tuple[str, str], str] = field(default_factory=dict)
     #: student -> module -> written answers awaiting manual grading (blank in the LMS files)
     manual_pending: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The rows of ``exports/problems.csv`` as written by this run (course.export), which
+    #: ``course grade`` prints; None until the exports are written.
+    problem_rows: list[dict[str, str]] | None = None
+    #: student -> modules whose feedback this run wrote as provisional: some answer of the
+    #: module still awaited manual grading (``needs_manual_grade``) when it was written
+    provisional: dict[str, list[str]] = field(default_factory=dict)
 
     def add_problem(self, student: str, message: str, kind: str | None = None) -> None:
         """Record one problem for a student (once), with its kind if the source knows it."""
@@ -116,9 +123,18 @@ def _collect_problems(course_dir: Path, module: str, student: str, report: Grade
         for r in refused
         if isinstance(r, dict)
     }
+    missing = intake.get("missing") if isinstance(intake.get("missing"), list) else []
     for problem in intake.get("problems", []) if isinstance(intake.get("problems"), list) else []:
-        # The intake lists its refusals, then each notebook replaced by the blank release.
-        kind = "refused-file" if problem in refusals else "unreadable-notebook"
+        # The intake lists its refusals, each notebook replaced by the blank release, then
+        # each notebook not handed in (graded as the blank release too).
+        if not isinstance(problem, str):
+            continue
+        if problem in refusals:
+            kind = "refused-file"
+        elif problem in missing:
+            kind = "empty-submission"
+        else:
+            kind = "unreadable-notebook"
         report.add_problem(student, f"{module}: {problem}", kind=kind)
     for results in sorted((course_dir / "grading" / "results" / student / module).glob("*.json")):
         try:
@@ -162,6 +178,15 @@ class _Tally:
         self.show()
 
 
+def gradable_student_id(student: str) -> bool:
+    """Return whether nbgrader can grade a ``submitted/`` folder under exactly this name.
+
+    nbgrader strips leading and trailing spaces from student ids, and a name with
+    control or other invisible characters cannot be shown or typed back reliably.
+    """
+    return bool(student) and student == student.strip() and student.isprintable()
+
+
 def _plan(
     course_dir: Path, modules: list[str], report: GradeReport, *, force: bool, fast: bool
 ) -> list[Task]:
@@ -170,6 +195,12 @@ def _plan(
         students = submitted_students(course_dir, module)
         if not students:
             continue
+        unusable = [s for s in students if not gradable_student_id(s)]
+        # nbgrader strips a student id, so it would grade (and add to the gradebook) another
+        # student than the folder's: left ungraded, and the layout check (_add_layout_problems)
+        # names the folder and how to rename it.
+        report.failed.setdefault(module, []).extend(unusable)
+        students = [s for s in students if s not in unusable]
         done = set() if force else graded_submissions(course_dir, module)
         report.skipped[module] = [s for s in students if s in done]
         use_fast = False
@@ -332,7 +363,15 @@ def feedback_modules(
     progress: Progress | None = None,
     jobs: int | None = None,
 ) -> None:
-    """Generate feedback HTML for every graded submission of ``modules``, in parallel."""
+    """Generate feedback HTML for every graded submission of ``modules``, in parallel.
+
+    Every graded student's feedback is written again, those skipped as unchanged
+    included, so it always shows the gradebook as it is now (hand grades entered
+    in formgrader since the last run, say). A page written while some answer of
+    the student's module awaits manual grading says it is provisional
+    (:mod:`course.grading.preprocessors.filter_feedback`); those students and
+    modules are listed in :attr:`GradeReport.provisional`.
+    """
     course_dir = Path(course_dir)
     tasks = [Task("feedback", m, s) for m in modules for s in report.graded.get(m, [])]
     if not tasks:
@@ -348,17 +387,63 @@ def feedback_modules(
         WorkerPool(
             course_dir, jobs or default_jobs(), task_timeout=task_timeout(course_dir, modules)
         ).run(tasks, done)
+    written: list[Task] = []
     for task in tasks:
         folder = course_dir / "feedback" / task.student / task.module
         pages = sorted(folder.glob("*.html")) if folder.is_dir() else []
         outcome = outcomes.get(task)
         if outcome is not None and outcome.ok and pages:
             report.feedback.extend(pages)
+            written.append(task)
         else:
             detail = f" ({outcome.message})" if outcome is not None and outcome.message else ""
             report.add_problem(
                 task.student, f"{task.module}: feedback could not be generated{detail}", "feedback"
             )
+    _find_provisional(course_dir, written, report)
+
+
+def _find_provisional(course_dir: Path, tasks: list[Task], report: GradeReport) -> None:
+    """Record in ``report.provisional`` the feedback written while answers awaited a grader.
+
+    The gradebook is read as the feedback step read it (``pending_manual_grades``),
+    so the list names exactly the pages that carry the provisional notice.
+    """
+    from .gradebook import open_gradebook
+    from .grading.preprocessors.filter_feedback import pending_manual_grades
+
+    if not tasks:
+        return
+    with open_gradebook(course_dir) as gb:
+        for task in tasks:
+            if pending_manual_grades(gb, task.module, task.student):
+                report.provisional.setdefault(task.student, []).append(task.module)
+
+
+def _add_layout_problems(course_dir: Path, modules: list[str], report: GradeReport) -> None:
+    """Add what grading skipped in ``submitted/`` and ``downloaded/`` (course.grading.layout).
+
+    A problem tied to a student goes to their list (``<module>: …`` when it
+    concerns one of the run's modules); one matched to no student becomes a
+    note of the run, with its kind. The check never stops the batch.
+    """
+    try:
+        found = find_layout_problems(course_dir, modules)
+    except Exception as exc:  # a name or folder the check did not foresee
+        report.notes.append(
+            "submitted/ and downloaded/ could not be checked for misnamed or misplaced files "
+            f"({type(exc).__name__}: {exc}); look at them by hand"
+        )
+        return
+    for problem in found:
+        text = (
+            f"{problem.module}: {problem.message}" if problem.module in modules else problem.message
+        )
+        if problem.student:
+            report.add_problem(problem.student, text, kind=problem.kind)
+        elif text not in report.notes:
+            report.notes.append(text)
+            report.kinds.setdefault(("", text), problem.kind)
 
 
 def grade_course(
@@ -389,6 +474,7 @@ def grade_course(
     autograde_modules(
         course_dir, modules, report, force=force, progress=progress, jobs=jobs, fast=fast
     )
+    _add_layout_problems(course_dir, modules, report)
     if feedback:
         feedback_modules(course_dir, modules, report, progress=progress, jobs=jobs)
     report.exports = export_grades(course_dir, modules, report)

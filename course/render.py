@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,7 @@ from .items.spec import ItemSpec
 __all__ = [
     "VERDICT_WORDS",
     "entry_order",
+    "format_points",
     "format_saved_at",
     "passage_html",
     "passage_text",
@@ -44,6 +46,10 @@ __all__ = [
     "points_label",
     "render_html",
     "render_text",
+    "replace_score",
+    "saved_verdict",
+    "score_html",
+    "score_text",
 ]
 
 #: The verdict of a :class:`Result` in words (never shown by colour alone).
@@ -60,6 +66,18 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def format_points(value: float) -> str:
+    """Return a score or a number of points rounded to 2 decimals, without trailing zeros.
+
+    Every score a student or a grader reads is written this way.
+
+    >>> [format_points(v) for v in (1, 1.0, 0.6667, 2.5, 1.3333, 0.005, 19.999)]
+    ['1', '1', '0.67', '2.5', '1.33', '0.01', '20']
+    """
+    text = f"{round(float(value), 2) + 0.0:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def points_label(spec: ItemSpec) -> str:
     """Return how much the item is worth, in words.
 
@@ -70,7 +88,7 @@ def points_label(spec: ItemSpec) -> str:
         return "Practice — not graded"
     if spec.points == 1:
         return "1 point"
-    return f"{spec.points:g} points"
+    return f"{format_points(spec.points)} points"
 
 
 def _parse_saved_at(saved_at: Any) -> _dt.datetime | None:
@@ -228,9 +246,83 @@ def _forecast_lines(spec: ItemSpec) -> list[tuple[str, str]]:
     return [*lines, ("How it resolves", spec.resolution)]
 
 
-def _score_line(result: Result) -> str:
-    words = VERDICT_WORDS.get(result.verdict, result.verdict)
-    return f"Score: {result.points:g} / {result.max_points:g} ({words})"
+def score_text(points: float, max_points: float, words: str | None = None) -> str:
+    """Return an item's score line, such as ``Score: 0.67 / 1 (partly correct)``.
+
+    >>> score_text(2 / 3, 1, VERDICT_WORDS["partial"])
+    'Score: 0.67 / 1 (partly correct)'
+    """
+    line = f"Score: {format_points(points)} / {format_points(max_points)}"
+    return f"{line} ({words})" if words else line
+
+
+def score_html(
+    points: float, max_points: float, words: str | None = None, *, verdict: str | None = None
+) -> str:
+    """Return the score line of :func:`score_text` as the ``<p class="ce-score">`` of an item.
+
+    ``verdict`` (a key of :data:`VERDICT_WORDS`) is kept in a ``data-verdict``
+    attribute, so the line can be restated later with another score
+    (:func:`replace_score`) without losing it.
+    """
+    attribute = f' data-verdict="{_esc(verdict)}"' if verdict else ""
+    return (
+        f'<p class="ce-score"{attribute}><strong>'
+        f"{_esc(score_text(points, max_points, words))}</strong></p>"
+    )
+
+
+#: The score line of a rendering made by :func:`score_html` (its text is escaped, so no ``<``).
+_SCORE_HTML = re.compile(
+    r'<p class="ce-score"(?: data-verdict="([^"<>]*)")?><strong>([^<]*)</strong></p>'
+)
+#: The score line of a rendering made by :func:`render_text`.
+_SCORE_TEXT = re.compile(r"^Score: [^\n]*$", re.MULTILINE)
+
+
+def saved_verdict(rendering: str) -> str | None:
+    """Return the verdict of the score line of a :func:`render_html` rendering, if any.
+
+    Read from the line's ``data-verdict``, else (a rendering made before that
+    attribute existed) from its words.
+
+    >>> saved_verdict('<p class="ce-score"><strong>Score: 0 / 1 (incorrect)</strong></p>')
+    'incorrect'
+    """
+    found = _SCORE_HTML.search(rendering)
+    if not found:
+        return None
+    if found.group(1):
+        return found.group(1)
+    words = html.unescape(found.group(2)).rpartition(" (")[2].removesuffix(")")
+    return next((key for key, said in VERDICT_WORDS.items() if said == words), None)
+
+
+def replace_score(rendering: str, line: str, *, html_line: bool = True) -> tuple[str, bool]:
+    """Replace the score line of a rendering by ``line``.
+
+    Parameters
+    ----------
+    rendering : str
+        What :func:`render_html` (``html_line=True``) or :func:`render_text`
+        (``html_line=False``) returned.
+    line : str
+        The new line, from :func:`score_html` or :func:`score_text`.
+    html_line : bool, default True
+        Whether ``rendering`` is HTML.
+
+    Returns
+    -------
+    tuple of (str, bool)
+        The rendering and whether it had a score line to replace.
+    """
+    pattern = _SCORE_HTML if html_line else _SCORE_TEXT
+    new, count = pattern.subn(lambda _: line, rendering, count=1)
+    return new, bool(count)
+
+
+def _score_words(result: Result) -> str:
+    return VERDICT_WORDS.get(result.verdict, result.verdict)
 
 
 def render_html(
@@ -289,7 +381,11 @@ def render_html(
     if when and value is not None:
         parts.append(f'<p class="ce-saved">Saved {_esc(when)}</p>')
     if result is not None:
-        parts.append(f'<p class="ce-score"><strong>{_esc(_score_line(result))}</strong></p>')
+        parts.append(
+            score_html(
+                result.points, result.max_points, _score_words(result), verdict=result.verdict
+            )
+        )
         notes = [*result.details, *result.problems]
         if notes:
             parts.append("<ul>" + "".join(f"<li>{_esc(n)}</li>" for n in notes) + "</ul>")
@@ -341,7 +437,7 @@ def render_text(
     if when and value is not None:
         lines.append(f"Saved {when}")
     if result is not None:
-        lines.append(_score_line(result))
+        lines.append(score_text(result.points, result.max_points, _score_words(result)))
         lines.extend(f"  - {note}" for note in [*result.details, *result.problems])
         if reveal:
             if result.correct_text:

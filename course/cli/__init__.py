@@ -10,6 +10,7 @@ from . import (
     grade_cmd,
     init_cmd,
     keys_cmd,
+    lab_setup_cmd,
     list_cmd,
     release_cmd,
     report_cmd,
@@ -30,6 +31,7 @@ app.command("keys")(keys_cmd.keys)
 app.command("report")(report_cmd.report)
 app.command("check")(check_cmd.check)
 app.command("demo")(demo_cmd.demo)
+app.command("lab-setup")(lab_setup_cmd.lab_setup)
 
 
 def main() -> None:

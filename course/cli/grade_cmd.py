@@ -6,46 +6,90 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ..batch.pool import default_jobs
-from ..coursefolder import CourseFolderError, require_course, resolve_modules
-from ..export import ExportError
+from ..coursefolder import CourseFolderError, require_course, resolve_modules, show_path
+from ..export import PROBLEM_COLUMNS, ExportError, problems_table
 from ..gradebatch import GradeReport, grade_course
+from ..grading.layout import LAYOUT_KINDS
 from ..grading.manifest import KeyManifestError
 from ..grading.sandbox import SandboxError, course_isolation
 from ..lms import LmsSettingsError
 from ._ui import batch_progress, console, fail
 
 
+def _problem_rows(report: GradeReport) -> list[dict[str, str]]:
+    """Return the rows of ``problems.csv`` this run wrote, else those its report makes."""
+    if report.problem_rows is not None:
+        return report.problem_rows
+    modules = list(dict.fromkeys([*report.graded, *report.failed, *report.skipped]))
+    table = problems_table(report, modules)
+    return [{c: str(r[c]) for c in PROBLEM_COLUMNS} for r in table.to_dict("records")]
+
+
 def print_problems(report: GradeReport) -> None:
-    """Print the per-student list of problems at the end of a grading run."""
-    if not report.problems and not report.notes:
+    """Print the problems of a grading run: the rows of ``exports/problems.csv``, and its notes.
+
+    The list is printed from the same rows as ``problems.csv``
+    (:attr:`GradeReport.problem_rows`), so every problem in the file, pending
+    manual grades and missing answers files included, is printed too. Rows
+    without a student are printed as files matched to no student (misnamed
+    or misplaced submissions, :mod:`course.grading.layout`) or as notes on
+    the run. Names that would hide a space or an invisible character are
+    quoted (:func:`course.coursefolder.show_path`).
+    """
+    rows = _problem_rows(report)
+
+    def line(row: dict[str, str]) -> str:
+        return f"{row['module']}: {row['problem']}" if row["module"] else row["problem"]
+
+    by_student: dict[str, list[str]] = {}
+    unmatched: list[str] = []
+    notes: list[str] = []
+    for row in rows:
+        text = line(row)
+        if row["student_id"]:
+            bucket = by_student.setdefault(row["student_id"], [])
+            if text not in bucket:
+                bucket.append(text)
+        elif row["kind"] in LAYOUT_KINDS:
+            unmatched.append(text)
+        elif text not in notes:
+            notes.append(text)
+    # Notes added after problems.csv was written (such as the LMS files' notes).
+    notes += [n for n in report.notes if n not in notes and n not in unmatched]
+    if not by_student and not unmatched and not notes:
         console.print("No problems found in any submission.")
         return
-    students = sorted(report.problems)
+    students = sorted(by_student)
     graded = {s for done in report.graded.values() for s in done}
     # A problem every graded student shares (such as grading without isolation) is shown once.
     shared = (
-        [m for m in report.problems[students[0]] if all(m in report.problems[s] for s in students)]
+        [m for m in by_student[students[0]] if all(m in by_student[s] for s in students)]
         if len(students) > 1 and graded and set(students) >= graded
         else []
     )
     if shared:
         console.print(f"[bold]Problems of every submission ({len(students)} students)[/]")
         for message in shared:
-            console.print(f"    - {message}")
-    own = {s: [m for m in report.problems[s] if m not in shared] for s in students}
+            console.print(f"    - {message}", markup=False)
+    own = {s: [m for m in by_student[s] if m not in shared] for s in students}
     if any(own.values()):
         console.print("[bold]Problems by student[/]")
     for student in students:
         if not own[student]:
             continue
-        console.print(f"  [bold]{student}[/]")
+        console.print(f"  [bold]{escape(show_path(student))}[/]")
         for message in own[student]:
-            console.print(f"    - {message}")
-    if report.notes:
+            console.print(f"    - {message}", markup=False)
+    if unmatched:
+        console.print("[bold]Files matched to no student[/]")
+    for message in unmatched:
+        console.print(f"    - {message}", markup=False)
+    if notes:
         console.print("[bold]Notes on this run[/]")
-    for note in report.notes:
+    for note in notes:
         console.print(f"    - {note}", markup=False)
 
 
@@ -59,6 +103,36 @@ def manual_grading_summary(report: GradeReport) -> str | None:
         f"{who} written answers awaiting manual grading: their LMS scores are blank until you "
         "grade them in formgrader (then run `course grade` again; the list is in "
         "exports/problems.csv)."
+    )
+
+
+#: How many students the provisional-feedback line names before "and N more".
+PROVISIONAL_NAMES = 8
+
+
+def provisional_summary(report: GradeReport) -> str | None:
+    """Return the one line on students whose feedback is provisional, if any.
+
+    Feedback written while a written answer of the student's module awaited
+    manual grading says so at its top (:attr:`GradeReport.provisional`). The
+    line names those students (the first :data:`PROVISIONAL_NAMES`, then
+    "and N more") and says what to do before releasing feedback.
+    """
+    students = sorted(report.provisional)
+    if not students:
+        return None
+    names = students[:PROVISIONAL_NAMES]
+    rest = len(students) - len(names)
+    if rest:
+        who = f"{', '.join(names)} and {rest} more"
+    elif len(names) > 1:
+        who = f"{', '.join(names[:-1])} and {names[-1]}"
+    else:
+        who = names[0]
+    return (
+        f"Provisional feedback (written answers not graded yet) for {who}. Grade the written "
+        "answers in formgrader, run `course grade` again to rewrite the feedback, then release "
+        "feedback."
     )
 
 
@@ -132,6 +206,9 @@ def grade(
     summary = manual_grading_summary(report)
     if summary:
         console.print(f"[yellow]{summary}[/]")
+    provisional = provisional_summary(report)
+    if provisional:
+        console.print(provisional, style="yellow", markup=False)
     print_problems(report)
     if report.ungraded:
         raise fail(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..coursefolder import CourseFolderError, init_course
+from ..grading.config import (
+    DEFAULT_COURSE_ID,
+    exchange_problem,
+    read_exchange_settings,
+    set_config_values,
+)
 from ..grading.sandbox import INSTALL_HINT, MODES, probe_bubblewrap
 from ..lessons import LessonError
 from ._ui import console, fail
@@ -48,6 +56,13 @@ def init(
     overwrite_config: Annotated[
         bool, typer.Option(help="Rewrite an existing nbgrader_config.py.")
     ] = False,
+    exchange: Annotated[
+        Path | None,
+        typer.Option(
+            help="nbgrader's exchange folder (c.Exchange.root), also set in an existing "
+            "nbgrader_config.py. Students need the same one: see `course lab-setup`.",
+        ),
+    ] = None,
 ) -> None:
     """Create a standard nbgrader course folder with the course's grading steps."""
     works, detail = probe_bubblewrap()
@@ -86,4 +101,46 @@ def init(
         )
     for lesson in built:
         console.print(f"  source/{lesson.id}/{lesson.id}.ipynb")
+    if exchange is not None:
+        _set_exchange(course_dir, exchange)
     console.print(f"Next: [bold]course release {course_dir}[/]")
+
+
+def _set_exchange(course_dir: Path, exchange: Path) -> None:
+    """Write ``c.Exchange.root`` into the course's config and say what students need."""
+    config = course_dir / "nbgrader_config.py"
+    root = os.path.abspath(exchange)
+    changed = set_config_values(config, {"Exchange.root": root}, command="init")
+    try:
+        _, course_id = read_exchange_settings(config)
+    except Exception as exc:  # the instructor's own edits may not load
+        raise fail(
+            f"{config} does not load after setting the exchange folder: {exc}",
+            "Correct the file (or rewrite it with --overwrite-config) and run again.",
+        ) from exc
+    for old, new in changed.values():
+        console.print(
+            f"{config}: {new}" + (f" (was: {old})" if old else ""), soft_wrap=True, highlight=False
+        )
+    console.print(f"Exchange folder: [bold]{root}[/], course id [bold]{course_id}[/]")
+    if not course_id:
+        console.print(
+            f"[yellow]{config} sets no course id[/]: set c.CourseDirectory.course_id "
+            "there; nbgrader's exchange commands need it."
+        )
+    problem = exchange_problem(root)
+    if problem:
+        quoted = shlex.quote(root)
+        console.print(
+            f"[yellow]{problem}[/] Create it before any exchange command, as nbgrader's "
+            f"documentation describes: [bold]sudo mkdir -p {quoted} && sudo chmod ugo+rw "
+            f"{quoted}[/]",
+            soft_wrap=True,
+        )
+    console.print(
+        "Students need the same exchange folder and course id: "
+        f"[bold]course lab-setup --role student --exchange {shlex.quote(root)} "
+        f"--course-id {shlex.quote(course_id or DEFAULT_COURSE_ID)}[/] "
+        "(see the instructor guide).",
+        soft_wrap=True,
+    )

@@ -7,13 +7,20 @@ package upgrades every course's grading steps.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "DEFAULT_COURSE_ID",
     "ZIP_NAMED_REGEXP",
     "configure",
+    "exchange_problem",
+    "read_exchange_settings",
     "render_nbgrader_config",
+    "set_config_values",
 ]
 
 DEFAULT_COURSE_ID = "claims-and-evidence"
@@ -139,6 +146,11 @@ def configure(
         CSSHTMLHeaderPreprocessor,
     ]
     c.FilterFeedback.show_explanations = show_explanations
+    # The course's feedback page (each score once, provisional notice); for feedback only.
+    from .preprocessors.filter_feedback import FEEDBACK_TEMPLATE, FEEDBACK_TEMPLATES_DIR
+
+    c.GenerateFeedback.HTMLExporter.template_name = FEEDBACK_TEMPLATE
+    c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [FEEDBACK_TEMPLATES_DIR]
     if keys_dir:
         c.ScoreAnswers.keys_dir = keys_dir
         c.InsertRubrics.keys_dir = keys_dir
@@ -197,6 +209,116 @@ configure(
     show_explanations={show_explanations!r},
 )
 
-# Where students fetch and submit when you use nbgrader's exchange:
+# Where students fetch and submit when you use nbgrader's exchange (`course init DIR
+# --exchange PATH` sets it); students need the same value and course id (`course lab-setup`):
 # c.Exchange.root = "/srv/nbgrader/exchange"
 '''
+
+
+#: Header of an ``nbgrader_config.py`` that :func:`set_config_values` creates.
+_NEW_CONFIG = '''"""nbgrader settings written by `course {command}`.
+
+nbgrader reads this file from every Jupyter config folder (`jupyter --paths`).
+"""
+
+c = get_config()  # noqa: F821 - provided by nbgrader
+'''
+
+
+def set_config_values(
+    path: str | os.PathLike[str], values: dict[str, str], *, command: str = "lab-setup"
+) -> dict[str, tuple[str | None, str]]:
+    """Set ``c.<Class>.<trait> = <value>`` lines in an ``nbgrader_config.py``.
+
+    An existing line for a trait is replaced in place (so is a commented-out
+    example such as ``# c.Exchange.root = ...``); a trait without one is
+    appended. Every other line of the file is kept. A missing file is created
+    with a short header.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``nbgrader_config.py`` to write.
+    values : dict of str to str
+        Trait (``"Exchange.root"``) to its value, written as a Python string.
+    command : str, default "lab-setup"
+        The ``course`` command named in the header of a new file.
+
+    Returns
+    -------
+    dict of str to (str or None, str)
+        For each trait whose line changed: the previous line (None if there
+        was none, or only a commented-out example) and the new one.
+    """
+    path = Path(path)
+    text = (
+        path.read_text(encoding="utf-8") if path.exists() else _NEW_CONFIG.format(command=command)
+    )
+    lines = text.splitlines()
+    changed: dict[str, tuple[str | None, str]] = {}
+    for trait, value in values.items():
+        new = f"c.{trait} = {value!r}"
+        name = re.escape(f"c.{trait}")
+        active = [i for i, line in enumerate(lines) if re.match(rf"{name}\s*=", line)]
+        example = [i for i, line in enumerate(lines) if re.match(rf"#\s*{name}\s*=", line)]
+        if active:
+            old = lines[active[-1]]  # the line that takes effect
+            if all(lines[i] == new for i in active):
+                continue
+            for i in active:
+                lines[i] = new
+            changed[trait] = (old, new)
+        elif example:
+            lines[example[0]] = new
+            changed[trait] = (None, new)
+        else:
+            lines.append(new)
+            changed[trait] = (None, new)
+    if changed or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return changed
+
+
+def read_exchange_settings(path: str | os.PathLike[str]) -> tuple[str | None, str | None]:
+    """Return the exchange root and course id an ``nbgrader_config.py`` sets.
+
+    The file is loaded as nbgrader loads it (traitlets' ``PyFileConfigLoader``),
+    so a value computed in the file is seen as nbgrader sees it.
+
+    Returns
+    -------
+    (str or None, str or None)
+        ``c.Exchange.root`` and ``c.CourseDirectory.course_id``; None for each
+        the file does not set.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    path = Path(path)
+    config = PyFileConfigLoader(path.name, str(path.parent)).load_config()
+    root = config.Exchange.root if "root" in config.Exchange else None
+    course_id = config.CourseDirectory.course_id if "course_id" in config.CourseDirectory else None
+    return root, course_id
+
+
+def exchange_problem(root: str | os.PathLike[str]) -> str | None:
+    """Return what keeps ``root`` from serving as nbgrader's exchange folder, or None.
+
+    nbgrader needs the folder to exist before any exchange command, readable
+    and writable by every user (its documentation: ``chmod ugo+rw``).
+    """
+    root = os.fspath(root)
+    try:
+        mode = os.stat(root).st_mode
+    except FileNotFoundError:
+        return f"The exchange folder {root} does not exist yet."
+    except OSError as exc:
+        return f"The exchange folder {root} cannot be read: {exc.strerror}."
+    if not stat.S_ISDIR(mode):
+        return f"The exchange path {root} is not a folder."
+    if stat.S_IMODE(mode) & 0o777 != 0o777:
+        return (
+            f"The exchange folder {root} is not readable and writable by every user "
+            f"(mode {stat.S_IMODE(mode):o})."
+        )
+    return None

@@ -17,8 +17,10 @@ Refused, never followed or read, and reported with the file's name:
 
 A refused notebook is replaced by the released, blank notebook, so the
 student is graded (0 for what could not be read) rather than left
-ungraded. What was refused is written to ``grading/intake/<student>/<module>.json``
-and reaches the student's problem list; a refused answers file makes every
+ungraded; so is a notebook of the module that was not handed in at all (an
+empty folder, or other files only). What was refused or missing is written
+to ``grading/intake/<student>/<module>.json`` and reaches the student's
+problem list; a refused answers file makes every
 widget item score 0 with a message that names it.
 """
 
@@ -32,6 +34,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..coursefolder import show_path
 
 __all__ = [
     "INTAKE_DIRECTORY",
@@ -76,6 +80,40 @@ class Intake:
     refused: list[Refusal] = field(default_factory=list)
     #: Notebooks replaced by the released blank one because they were refused.
     blank_notebooks: list[str] = field(default_factory=list)
+    #: Notebooks of the module that were not handed in, graded as the released blank one.
+    missing_notebooks: list[str] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        """The submission folder, relative to the course folder, as shown to the instructor."""
+        return show_path(f"submitted/{self.student}/{self.module}/")
+
+    @property
+    def missing_problems(self) -> list[str]:
+        """One problem per notebook of the module that was not handed in."""
+        from ..answers import answers_filename
+
+        handed = sorted(p for p in self.copied if p != "timestamp.txt")
+        handed += sorted(r.path for r in self.refused)
+        out = []
+        for nb in self.missing_notebooks:
+            answers = answers_filename(nb)
+            expected = f"expected {nb}.ipynb and {answers}"
+            if not handed:
+                found = f"the folder {self.folder} is empty ({expected})"
+            else:
+                shown = ", ".join(repr(p) for p in handed[:5])
+                more = f" and {len(handed) - 5} more" if len(handed) > 5 else ""
+                found = (
+                    f"no notebook {nb}.ipynb was handed in ({expected}; the folder "
+                    f"{self.folder} holds only {shown}{more})"
+                )
+            if answers in self.copied:
+                effect = "the saved widget answers count, the written answers score 0"
+            else:
+                effect = "every item scored 0"
+            out.append(f"{found}: the blank released notebook was graded in its place, so {effect}")
+        return out
 
     @property
     def problems(self) -> list[str]:
@@ -84,11 +122,11 @@ class Intake:
         out += [
             f"the notebook {nb}.ipynb could not be graded as submitted, so the blank released "
             "notebook was graded in its place: the saved widget answers still count, the "
-            f"written answers score 0 (read them in submitted/{self.student}/{self.module}/ "
-            "and grade them by hand if you can)"
+            f"written answers score 0 (read them in {self.folder} and grade them by hand if "
+            "you can)"
             for nb in self.blank_notebooks
         ]
-        return out
+        return out + self.missing_problems
 
     def refused_names(self) -> dict[str, str]:
         """Return refused top-level file names mapped to the reason."""
@@ -102,6 +140,8 @@ class Intake:
             "copied": self.copied,
             "refused": [{"path": r.path, "reason": r.reason} for r in self.refused],
             "blank_notebooks": self.blank_notebooks,
+            "missing_notebooks": self.missing_notebooks,
+            "missing": self.missing_problems,
             "problems": self.problems,
         }
 
@@ -243,7 +283,7 @@ def _other_link(base: Path, own: Path, st: os.stat_result, limit: int = 20_000) 
             except OSError:
                 continue
             if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
-                return f"also submitted as {(here / name).relative_to(base.parent)}"
+                return f"also submitted as {show_path((here / name).relative_to(base.parent))}"
     return ""
 
 
@@ -360,6 +400,15 @@ def intake_submission(
         names = sorted(p.stem for p in release.glob("*.ipynb")) if release.is_dir() else []
     whole_folder = bool(reason)
     for name in names:
+        handed_in = f"{name}.ipynb" in intake.copied or f"{name}.ipynb" in intake.refused_names()
+        if not handed_in and not whole_folder:
+            # Not handed in (an empty folder, or other files only): graded as the blank
+            # release, so the student gets a score (0 for what is missing), never no grade.
+            blank_copy = release / f"{name}.ipynb"
+            if blank_copy.is_file():
+                shutil.copyfile(blank_copy, dest / f"{name}.ipynb")
+                intake.missing_notebooks.append(name)
+            continue
         if f"{name}.ipynb" in intake.copied and not blank:
             why = _unreadable_notebook(dest / f"{name}.ipynb")
             if not why:

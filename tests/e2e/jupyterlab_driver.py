@@ -114,7 +114,10 @@ class JupyterLab:
     user name the kernel sees (it seeds the per-student shuffles).
     """
 
-    def __init__(self, home: Path, notebooks: Path, student: str) -> None:
+    def __init__(
+        self, home: Path, notebooks: Path, student: str, extra_env: dict[str, str] | None = None
+    ) -> None:
+        self.extra_env = dict(extra_env or {})  # set last, over the isolated defaults
         self.home = home.resolve()
         self.root = notebooks.resolve()
         self.student = student
@@ -146,6 +149,7 @@ class JupyterLab:
             PYTHONUNBUFFERED="1",
         )
         env.pop("JUPYTERHUB_USER", None)
+        env.update(self.extra_env)
         # Kernels are found through sys.prefix (the test's environment), not JUPYTER_DATA_DIR.
         cmd = [
             sys.executable,

@@ -11,7 +11,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from ...render import VERDICT_WORDS, render_html, render_text
+from ...render import VERDICT_WORDS, format_points, render_html, render_text
 from ..context import coursedir_of
 from ..score import Result, score_item, unanswered
 
@@ -165,7 +165,8 @@ class ScoreAnswers(NbGraderPreprocessor):
             )
             score = min(max(score, 0.0), points)
         lines = [
-            f"Scored by the course grader from your saved answer: {score:g} / {points:g} "
+            f"Scored by the course grader from your saved answer: {format_points(score)} / "
+            f"{format_points(points)} "
             f"({VERDICT_WORDS.get(result.verdict, result.verdict)}).",
             f"Your answer: {result.answer_text}",
         ]
