@@ -513,17 +513,17 @@ PROBLEM_KINDS: dict[str, str] = {
     "unreadable-answers": "Ask the student for their answers file (see Recovering answers in the "
     "instructor guide): the items it affects scored 0.",
     "no-answers-file": "Ask the student whether they saved and handed in the answers file with "
-    "the notebook (with an LMS, the zip from pack_submission): every widget item was scored as "
-    "unanswered.",
+    "the notebook (with an LMS, the zip from the Pack my submission button): every widget item "
+    "was scored as unanswered.",
     "empty-submission": "Ask the student to hand in the notebook and its answers file (with an "
-    "LMS, the zip from pack_submission), put them in the folder named, then run `course grade` "
-    "again: until then the blank notebook is graded, so what is missing scores 0.",
-    "misnamed-zip": "Rename the zip as the problem says (or ask the student to upload the zip "
-    "pack_submission makes), run `nbgrader zip_collect --force <module>`, then `course grade`: "
-    "until then nothing in it is graded.",
+    "LMS, the zip from the Pack my submission button), put them in the folder named, then run "
+    "`course grade` again: until then the blank notebook is graded, so what is missing scores 0.",
+    "misnamed-zip": "Rename the zip as the problem says (or ask the student to upload the zip the"
+    " Pack my submission button makes), run `nbgrader zip_collect --force <module>`, then `course"
+    " grade`: until then nothing in it is graded.",
     "unmatched-file": "Put the file where it is collected or graded, as the problem says (or ask "
-    "the student for the zip pack_submission makes), then collect and run `course grade` again: "
-    "until then it is not graded.",
+    "the student for the zip the Pack my submission button makes), then collect and run `course "
+    "grade` again: until then it is not graded.",
     "unmatched-folder": "Rename the folder to the module it holds (the problem suggests the "
     "closest), then run `course grade` again: until then it is not graded.",
     "space-in-name": "Rename the folder without the spaces or invisible characters (the problem "

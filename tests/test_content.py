@@ -9,6 +9,7 @@ with :func:`course.items.spec.specs_from_source`, keys are loaded with
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from pathlib import Path
 
@@ -22,9 +23,10 @@ from course.keys import CITATION, check_key_against_spec, load_key
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 KEYS = ROOT / "autograde" / "keys"
-SHARED = ROOT.parent / "shared"
-SHARED_ESSAY = SHARED / "essay" / "the-assad-regime-cannot-and-will-not-defeat-isis.txt"
-FACTS = SHARED / "research" / "facts.md"
+#: A copy of the verified fact sheet (see tests/fixtures/research/README.md).
+FACTS = ROOT / "tests" / "fixtures" / "research" / "facts.md"
+#: SHA-256 of the essay as archived (datasets/essay/provenance.md): the shipped copy must match.
+ESSAY_SHA256 = "4d76aebcc2922752e8d8945e58fd57d21d9d63d644cdd69e15afab453957abe5"
 
 MODULES = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]-*.md"))
 #: Extra minimum of graded items per module (the contract's minimum is 8).
@@ -245,7 +247,6 @@ def test_plain_code_runs_blank(module):
         exec(compile(blank, f"<{module} blank>", "exec"), namespace)
 
 
-@pytest.mark.skipif(not FACTS.exists(), reason="the shared fact sheet is not beside the project")
 @pytest.mark.parametrize("module", MODULES)
 def test_keys_cite_only_seen_sources(module):
     """Is every source a key cites marked SEEN in the fact sheet?"""
@@ -275,11 +276,12 @@ def test_keys_cite_only_seen_sources(module):
 # --- datasets ----------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SHARED_ESSAY.exists(), reason="the shared essay is not beside the project")
-def test_shipped_essay_is_byte_for_byte_the_shared_essay():
-    """Is datasets/essay/… exactly the shared essay, residue and all?"""
+def test_shipped_essay_is_byte_for_byte_the_archived_essay():
+    """Is datasets/essay/… exactly the archived essay (by SHA-256), residue and all?"""
     shipped = data.datasets_dir() / data.ESSAY_FILE
-    assert shipped.read_bytes() == SHARED_ESSAY.read_bytes()
+    assert hashlib.sha256(shipped.read_bytes()).hexdigest() == ESSAY_SHA256
+    provenance = (data.datasets_dir() / "essay" / "provenance.md").read_text(encoding="utf-8")
+    assert f"SHA-256 `{ESSAY_SHA256}`" in provenance
 
 
 def test_paragraphs_table_matches_the_essay():

@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "datasets"
 DESCRIPTOR = DATASETS / "datapackage.json"
-FACT_SHEET = ROOT.parent / "shared" / "research" / "facts.md"
+FACT_SHEET = ROOT / "tests" / "fixtures" / "research" / "facts.md"  # see its README
 ESSAY = DATASETS / "essay" / "the-assad-regime-cannot-and-will-not-defeat-isis.txt"
 EARTH_RADIUS_KM = 6371.0
 ISO_PARTIAL = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -28,7 +28,7 @@ PRECISION_LENGTH = {"day": 10, "month": 7, "year": 4}
 SYRIA_BOX = {"lat": (32.0, 37.5), "lon": (35.5, 42.5)}
 
 needs_fact_sheet = pytest.mark.skipif(
-    not FACT_SHEET.exists(), reason="the shared fact sheet is not beside the project"
+    not FACT_SHEET.exists(), reason="tests/fixtures/research/facts.md is missing"
 )
 
 

@@ -2,7 +2,7 @@
 
 Each test recomputes a figure from :mod:`course.data`, independently of the
 lesson's solution code, and compares it with the value the fact sheet gives
-(``research/facts.md`` in the shared reference material) and with the answer
+(a copy in ``tests/fixtures/research/facts.md``) and with the answer
 key. Tests that quote the fact sheet are skipped when it is not beside the
 project; the rest run anywhere.
 """
@@ -23,10 +23,12 @@ from course.keys import load_key
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 KEYS = ROOT / "autograde" / "keys"
-FACTS = ROOT.parent / "shared" / "research" / "facts.md"
+FACTS = ROOT / "tests" / "fixtures" / "research" / "facts.md"  # see its README
 MODULES = ("02-sourcing", "03-context", "04-corroboration")
 
-needs_facts = pytest.mark.skipif(not FACTS.exists(), reason="the shared fact sheet is not here")
+needs_facts = pytest.mark.skipif(
+    not FACTS.exists(), reason="tests/fixtures/research/facts.md is missing"
+)
 
 #: ¶4–¶8's datable references (module 02), as event ids.
 REFERENCED = [

@@ -181,10 +181,9 @@ def semester(tmp_path_factory) -> dict[str, Any]:
     out: dict[str, Any] = {"course": course}
 
     # 1. release two modules, into the course folder and the exchange
-    result = _course("init", str(course), *MODULES, "--timeout", "30")
+    result = _course("init", str(course), *MODULES, "--timeout", "30", "--exchange", str(exchange))
     assert result.exit_code == 0, result.output
-    config = course / "nbgrader_config.py"
-    config.write_text(config.read_text() + f"\nc.Exchange.root = {str(exchange)!r}\n")
+    assert f"c.Exchange.root = {str(exchange)!r}" in (course / "nbgrader_config.py").read_text()
     roster = root / "roster.csv"
     roster.write_text(
         "id,first_name,last_name,email\n"
