@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,33 @@ def fixture_course(tmp_path_factory) -> Path:
     )
     release_modules(course, [FIXTURE_MODULE])
     return course
+
+
+#: What grading a class leaves in a course folder; a copy of the fixture course leaves it out.
+CLASS_WORK = (
+    "submitted", "autograded", "feedback", "grading", "gradebook.db", "exports", "downloaded",
+    "release", "*.lock",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def copy_course(fixture_course) -> Callable[[Path], Path]:
+    """Return ``copy(dest)``: a private copy of the fixture course, released, with no class work.
+
+    Other tests grade classes in the shared fixture course, hostile
+    submissions included (links, huge sparse files); a copy never takes
+    their work, only the course itself, released again into a new gradebook.
+    """
+    from course.release import release_modules
+
+    def copy(dest: Path) -> Path:
+        shutil.copytree(
+            fixture_course, dest, symlinks=True, ignore=shutil.ignore_patterns(*CLASS_WORK)
+        )
+        release_modules(dest, [FIXTURE_MODULE])
+        return dest
+
+    return copy
 
 
 @pytest.fixture(scope="session")

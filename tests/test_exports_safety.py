@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -298,15 +297,14 @@ def test_problems_table_has_one_row_per_problem_with_kind_and_advice():
 
 @pytest.mark.nbgrader
 @pytest.mark.slow
-def test_course_grade_writes_every_export_safely(fixture_course, tmp_path):
+def test_course_grade_writes_every_export_safely(copy_course, tmp_path):
     """Graded for real: pending manual grades and a missing answers file listed, history kept?"""
     from course.export import export_grades
     from course.gradebatch import grade_course
     from course.keys import load_key
     from course.simulate import SimStudent, submit_student
 
-    course = tmp_path / "course"
-    shutil.copytree(fixture_course, course)
+    course = copy_course(tmp_path / "course")
     key = load_key(course / "autograde" / "keys" / f"{MODULE}.yaml")
     submit_student(course, MODULE, SimStudent("s1-perfect", "perfect", 1.0), key)
     submit_student(course, MODULE, SimStudent("s2-blank", "blank", 0.0), key)

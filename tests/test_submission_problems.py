@@ -81,15 +81,14 @@ def _sections(output: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def graded(fixture_course, tmp_path_factory) -> dict[str, Any]:
+def graded(copy_course, tmp_path_factory) -> dict[str, Any]:
     """Collect and grade the class once; the tests read what it printed and wrote."""
     from course.gradebook import open_gradebook
     from course.keys import load_key
     from course.simulate import SimStudent, submit_student
 
     root = tmp_path_factory.mktemp("layout")
-    course = root / "course"
-    shutil.copytree(fixture_course, course)
+    course = copy_course(root / "course")
     key = load_key(course / "autograde" / "keys" / f"{MODULE}.yaml")
     with open_gradebook(course) as gb:
         gb.add_student("eve")  # on the roster; her zip is misnamed, so she has no folder

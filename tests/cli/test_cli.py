@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -93,10 +92,9 @@ def test_wrong_folder_shows_hidden_spaces_and_suggests_init(tmp_path, monkeypatc
 
 
 @pytest.fixture
-def course_copy(fixture_course, tmp_path) -> Path:
+def course_copy(copy_course, tmp_path) -> Path:
     """A private copy of the released fixture course, with an earlier export in exports/."""
-    course = tmp_path / "course"
-    shutil.copytree(fixture_course, course)
+    course = copy_course(tmp_path / "course")
     (course / "exports").mkdir(exist_ok=True)
     (course / "exports" / "grades.csv").write_text("student_id,score\nana,7\n", encoding="utf-8")
     return course
