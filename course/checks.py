@@ -19,8 +19,9 @@ from pathlib import Path
 import nbformat
 
 from .build import build_notebook, cell_items
-from .items.spec import SpecError, find_start_call
-from .keys import KeyFileError, check_key_against_spec, load_key
+from .itemcheck import TESTWISE_MARGIN, giveaway_findings, length_findings, testwise_scores
+from .items.spec import ItemSpec, SpecError, find_start_call
+from .keys import KeyFileError, ModuleKey, check_key_against_spec, load_key
 from .lessons import Lesson, LessonError, find_lessons, project_root
 
 __all__ = ["CheckReport", "Finding", "run_checks"]
@@ -151,9 +152,50 @@ def check_lesson(lesson: Lesson, keys_dir: Path, sources: set[str], report: Chec
         report.error(area, "no manually graded written answer")
     if not lesson.key_points or not lesson.next_checks:
         report.error(area, "the footer needs key points and what to check next")
+    check_item_writing(lesson, nb, specs, key, report)
     report.passed.append(
         f"{area}: {n} autograded items over {len(kinds)} types, {len(written)} written"
     )
+
+
+def check_item_writing(
+    lesson: Lesson,
+    nb: nbformat.NotebookNode,
+    specs: dict[str, ItemSpec],
+    key: ModuleKey,
+    report: CheckReport,
+) -> None:
+    """Warn about cues a test-wise student could use (:mod:`course.itemcheck`).
+
+    Answer-length cues and giveaways are reported with the item id and a hint,
+    and the score of the cue-reading student against chance; see the
+    authoring guide's "Item-writing checks" for the thresholds.
+    """
+    area = lesson.id
+    visible = {f"key point {i}": text for i, text in enumerate(lesson.key_points, 1)}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("grade"):
+            visible[f"the text of cell {i + 1}"] = cell.source
+    for spec in specs.values():
+        visible[f"the prompt of {spec.id}"] = spec.prompt
+    for finding in length_findings(area, specs, key.items) + giveaway_findings(
+        area, specs, key.items, visible
+    ):
+        report.warn(area, f"item writing: {finding}")
+    cues = testwise_scores(area, specs, key.items)
+    if cues.items:
+        report.passed.append(
+            f"{area}: a cue-reading student scores {cues.testwise_percent:.0f}% on "
+            f"{cues.items} choice items, chance {cues.chance_percent:.0f}%"
+        )
+    if cues.items and cues.margin > TESTWISE_MARGIN:
+        report.warn(
+            area,
+            f"item writing: a student reading only cues (longest option, words from the "
+            f"prompt, no absolutes) scores {cues.testwise_percent:.0f}% on the "
+            f"{cues.items} choice items, chance {cues.chance_percent:.0f}%; rewrite the "
+            f"flagged items until it is within {TESTWISE_MARGIN:g} points of chance",
+        )
 
 
 def check_data(root: Path, report: CheckReport) -> None:

@@ -1,0 +1,130 @@
+"""Item-writing checks: answer-length cues, giveaways and the cue-reading student."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from course import itemcheck
+from course.build import build_notebook, cell_items
+from course.itemcheck import LENGTH_RATIO, chance_points, giveaway_findings, length_findings
+from course.items.spec import ItemSpec
+from course.keys import ItemKey, load_key
+from course.lessons import find_lessons
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _single(item_id: str, options: dict[str, str], prompt: str = "Which reading fits?") -> ItemSpec:
+    return ItemSpec(id=item_id, kind="single_choice", prompt=prompt, points=1.0, options=options)
+
+
+FAIR = {
+    "a": "The post names no author.",
+    "b": "The post gives no date.",
+    "c": "The post cites one map.",
+    "d": "The post quotes no one.",
+}
+LONG_RIGHT = {
+    "a": "No author.",
+    "b": "No date.",
+    "c": "The post cites one map, which is a source a reader could check for themselves.",
+    "d": "No quote.",
+}
+
+
+def test_a_correct_option_much_longer_than_its_distractors_is_flagged():
+    """Is the long correct option flagged with its id and ratio, and a balanced one not?"""
+    specs = {"x": _single("x", LONG_RIGHT), "y": _single("y", FAIR)}
+    keys = {"x": ItemKey("x", answer="c"), "y": ItemKey("y", answer="c")}
+    found = [f for f in length_findings("m", specs, keys) if f.check == "length"]
+    assert [f.item_id for f in found] == ["x"]
+    assert "option c" in found[0].message and f"{LENGTH_RATIO:g} times" in found[0].hint
+
+
+def test_the_longest_option_keyed_right_too_often_is_flagged_for_the_module():
+    """Is a module whose key is the longest option in 4 of 4 items flagged (fair share 1)?"""
+    options = {
+        "a": "A short one here.",
+        "b": "Another short one.",
+        "c": "A slightly longer option, one word more.",
+        "d": "Short option four.",
+    }
+    specs = {f"i{n}": _single(f"i{n}", options) for n in range(4)}
+    keys = {f"i{n}": ItemKey(f"i{n}", answer="c") for n in range(4)}
+    module = [f for f in length_findings("m", specs, keys) if f.check == "longest-share"]
+    assert len(module) == 1 and "longest in 4 single-choice items" in module[0].message
+    keys = {f"i{n}": ItemKey(f"i{n}", answer="abcd"[n]) for n in range(4)}
+    assert not [f for f in length_findings("m", specs, keys) if f.check == "longest-share"]
+
+
+def test_a_key_point_that_restates_the_answer_is_a_giveaway():
+    """Does a key point repeating six words of the correct option get flagged, with the words?"""
+    spec = _single(
+        "g",
+        {
+            "a": "It was borne out only at the edge of the map.",
+            "b": "It was refuted by the record.",
+            "c": "It cannot be judged.",
+        },
+    )
+    keys = {"g": ItemKey("g", answer="a")}
+    visible = {"key point 1": "A forecast can be borne out only at the edge of a claim."}
+    (found,) = giveaway_findings("m", {"g": spec}, keys, visible)
+    assert found.item_id == "g" and "key point 1" in found.message
+    assert "borne out only at the edge of" in found.message
+    assert giveaway_findings("m", {"g": spec}, keys, {"key point 1": "Forecasts differ."}) == []
+
+
+def test_the_testwise_student_reads_cues_not_evidence():
+    """Does it pick the longest option free of absolutes, mirroring the prompt?"""
+    spec = _single(
+        "t",
+        {
+            "a": "Always the regime, in every case and in all places, without exception.",
+            "b": "The post names Palmyra and its distance from Raqqa.",
+            "c": "A map.",
+        },
+        prompt="What does the post say about Palmyra?",
+    )
+    assert itemcheck.testwise_answer(spec) == "b"
+
+
+def test_chance_is_computed_by_scoring_every_answer():
+    """Is chance 1/4 of the points for four options, and 1/2 per option for multiple choice?"""
+    spec = _single("c", FAIR)
+    assert chance_points(spec, ItemKey("c", answer="a")) == pytest.approx(0.25)
+    multi = ItemSpec(id="m", kind="multiple_choice", prompt="Tick", points=1.0, options=FAIR)
+    chance = chance_points(multi, ItemKey("m", answer=["a", "b"]))
+    assert 0 < chance < 1
+
+
+def test_a_cue_free_module_leaves_the_testwise_student_near_chance():
+    """With keys spread over balanced options, is the cue reader within 10 points of chance?"""
+    specs = {f"i{n}": _single(f"i{n}", FAIR) for n in range(4)}
+    keys = {f"i{n}": ItemKey(f"i{n}", answer="abcd"[n]) for n in range(4)}
+    score = itemcheck.testwise_scores("m", specs, keys)
+    assert score.items == 4 and abs(score.margin) <= 10
+
+
+def test_the_course_modules_are_measured_from_their_keys():
+    """Is every module's cue-reader score computed from its lesson and key (not hard-coded)?"""
+    for lesson in find_lessons(None, None):
+        nb = build_notebook(lesson)
+        specs = {s.id: s for c in nb.cells for s in cell_items(c)}
+        key = load_key(ROOT / "autograde" / "keys" / f"{lesson.id}.yaml")
+        score = itemcheck.testwise_scores(lesson.id, specs, key.items)
+        assert score.items >= 1, lesson.id
+        assert 0 < score.chance_percent < 100
+        assert 0 <= score.testwise_percent <= 100
+
+
+def test_course_check_names_each_cue_with_its_item_and_the_cue_reader_score():
+    """Does `course check` report item-writing cues by item id, and each module's cue score?"""
+    from course.checks import run_checks
+
+    report = run_checks(modules=["08-hindsight"], execute=False)
+    said = [f.message for f in report.findings if f.message.startswith("item writing:")]
+    assert any("m08-title" in m for m in said)
+    assert any("cue" in line and "chance" in line for line in report.passed)
