@@ -23,7 +23,7 @@ from .coursefolder import require_course, resolve_modules
 from .export import export_grades
 from .gradebook import course_config
 from .grading.intake import Refusal, read_intake_report
-from .grading.layout import find_layout_problems
+from .grading.layout import find_layout_problems, hides_characters
 from .grading.manifest import verify_keys
 from .grading.manual import HAND_GRADE_KIND, is_hand_grade_message, restore_pending
 from .grading.sandbox import Isolation, course_isolation
@@ -178,15 +178,6 @@ class _Tally:
         self.show()
 
 
-def gradable_student_id(student: str) -> bool:
-    """Return whether nbgrader can grade a ``submitted/`` folder under exactly this name.
-
-    nbgrader strips leading and trailing spaces from student ids, and a name with
-    control or other invisible characters cannot be shown or typed back reliably.
-    """
-    return bool(student) and student == student.strip() and student.isprintable()
-
-
 def _plan(
     course_dir: Path, modules: list[str], report: GradeReport, *, force: bool, fast: bool
 ) -> list[Task]:
@@ -195,7 +186,7 @@ def _plan(
         students = submitted_students(course_dir, module)
         if not students:
             continue
-        unusable = [s for s in students if not gradable_student_id(s)]
+        unusable = [s for s in students if hides_characters(s)]
         # nbgrader strips a student id, so it would grade (and add to the gradebook) another
         # student than the folder's: left ungraded, and the layout check (_add_layout_problems)
         # names the folder and how to rename it.

@@ -109,15 +109,21 @@ def test_a_cue_free_module_leaves_the_testwise_student_near_chance():
 
 
 def test_the_course_modules_are_measured_from_their_keys():
-    """Is every module's cue-reader score computed from its lesson and key (not hard-coded)?"""
+    """Is every graded choice item of every module scored, with chance strictly between 0 and 100?"""
     for lesson in find_lessons(None, None):
         nb = build_notebook(lesson)
         specs = {s.id: s for c in nb.cells for s in cell_items(c)}
         key = load_key(ROOT / "autograde" / "keys" / f"{lesson.id}.yaml")
+        choice = [
+            s
+            for s in specs.values()
+            if s.graded and s.kind in ("single_choice", "multiple_choice") and s.id in key.items
+        ]
         score = itemcheck.testwise_scores(lesson.id, specs, key.items)
-        assert score.items >= 1, lesson.id
-        assert 0 < score.chance_percent < 100
-        assert 0 <= score.testwise_percent <= 100
+        assert score.items == len(choice), lesson.id
+        assert score.points == sum(s.points for s in choice), lesson.id
+        assert 0 < score.chance_percent < 100, lesson.id
+        assert 0 <= score.testwise_percent <= 100, lesson.id
 
 
 def test_course_check_names_each_cue_with_its_item_and_the_cue_reader_score():

@@ -46,6 +46,7 @@ __all__ = [
     "LayoutProblem",
     "find_layout_problems",
     "guess_student",
+    "hides_characters",
 ]
 
 #: The kinds of problem this module finds (keys of ``course.export.PROBLEM_KINDS``).
@@ -241,8 +242,12 @@ def _zip_members(path: Path) -> list[str] | str:
 # -- names ------------------------------------------------------------------------------------
 
 
-def _hidden_chars(name: str) -> bool:
-    """Return whether a name has spaces at its start or end, or an invisible character."""
+def hides_characters(name: str) -> bool:
+    """Return whether a name has spaces at its start or end, or an invisible character.
+
+    nbgrader strips such a student id, so a folder so named is graded as another
+    student; :func:`course.gradebatch.autograde_modules` leaves it ungraded.
+    """
     return name != name.strip() or not name.isprintable()
 
 
@@ -556,7 +561,7 @@ def _submitted_problems(root: Path, course_modules: list[str]) -> list[LayoutPro
                 )
             )
             continue
-        if _hidden_chars(student):
+        if hides_characters(student):
             fixed = student.strip()
             clash = fixed and (top / fixed).exists()
             shown_raw = f"submitted/{student}"
