@@ -21,7 +21,7 @@ import nbformat
 from .build import build_notebook, cell_items
 from .itemcheck import TESTWISE_MARGIN, giveaway_findings, length_findings, testwise_scores
 from .items.spec import ItemSpec, SpecError, find_start_call
-from .keys import KeyFileError, ModuleKey, check_key_against_spec, load_key
+from .keys import DEFAULT_DEMAND, KeyFileError, ModuleKey, check_key_against_spec, load_key
 from .lessons import Lesson, LessonError, find_lessons, project_root
 
 __all__ = ["CheckReport", "Finding", "run_checks"]
@@ -30,6 +30,8 @@ Progress = Callable[[str, int, int], None]
 
 CLAIM_IDS = {f"C{i}" for i in range(1, 42)}
 CONTRACT = {"min_items": 8, "max_items": 12, "min_kinds": 4}
+#: The least share of a module's points that judgement items and written work carry.
+JUDGEMENT_SHARE = 0.35
 
 
 @dataclass
@@ -153,6 +155,7 @@ def check_lesson(lesson: Lesson, keys_dir: Path, sources: set[str], report: Chec
     if not lesson.key_points or not lesson.next_checks:
         report.error(area, "the footer needs key points and what to check next")
     check_item_writing(lesson, nb, specs, key, report)
+    check_weighting(area, graded, written, key, report)
     report.passed.append(
         f"{area}: {n} autograded items over {len(kinds)} types, {len(written)} written"
     )
@@ -165,7 +168,7 @@ def check_item_writing(
     key: ModuleKey,
     report: CheckReport,
 ) -> None:
-    """Warn about cues a test-wise student could use (:mod:`course.itemcheck`).
+    """Report the cues a test-wise student could use (:mod:`course.itemcheck`).
 
     Answer-length cues and giveaways are reported with the item id and a hint,
     and the score of the cue-reading student against chance; see the
@@ -181,7 +184,7 @@ def check_item_writing(
     for finding in length_findings(area, specs, key.items) + giveaway_findings(
         area, specs, key.items, visible
     ):
-        report.warn(area, f"item writing: {finding}")
+        report.error(area, f"item writing: {finding}")
     cues = testwise_scores(area, specs, key.items)
     if cues.items:
         report.passed.append(
@@ -189,13 +192,51 @@ def check_item_writing(
             f"{cues.items} choice items, chance {cues.chance_percent:.0f}%"
         )
     if cues.items and cues.margin > TESTWISE_MARGIN:
-        report.warn(
+        report.error(
             area,
             f"item writing: a student reading only cues (longest option, words from the "
             f"prompt, no absolutes) scores {cues.testwise_percent:.0f}% on the "
             f"{cues.items} choice items, chance {cues.chance_percent:.0f}%; rewrite the "
             f"flagged items until it is within {TESTWISE_MARGIN:g} points of chance",
         )
+
+
+def check_weighting(
+    area: str,
+    graded: dict[str, ItemSpec],
+    written: dict[str, float],
+    key: ModuleKey,
+    report: CheckReport,
+) -> None:
+    """Judgement items and written answers must carry :data:`JUDGEMENT_SHARE` of the points.
+
+    What an item asks is its key's ``demand`` (default by kind: numbers are
+    calculation, forecasts completion, everything else judgement); look-ups
+    are marked ``demand: lookup`` in the key.
+    """
+    by_demand: dict[str, float] = {"written": sum(written.values())}
+    for item_id, spec in graded.items():
+        item_key = key.items.get(item_id)
+        demand = (
+            item_key.demand_for(spec.kind)
+            if item_key
+            else DEFAULT_DEMAND.get(spec.kind, "judgement")
+        )
+        by_demand[demand] = by_demand.get(demand, 0.0) + float(spec.points or 0)
+    total = sum(by_demand.values())
+    if not total:
+        return
+    share = (by_demand["written"] + by_demand.get("judgement", 0.0)) / total
+    parts = ", ".join(f"{name} {points:g}" for name, points in sorted(by_demand.items()) if points)
+    if share < JUDGEMENT_SHARE:
+        report.error(
+            area,
+            f"judgement items and written work carry {share:.0%} of the {total:g} points "
+            f"({parts}); give them at least {JUDGEMENT_SHARE:.0%} (more points for written "
+            f"answers or judgement items, fewer for look-ups and calculations)",
+        )
+    else:
+        report.passed.append(f"{area}: judgement and written work carry {share:.0%} ({parts})")
 
 
 def check_data(root: Path, report: CheckReport) -> None:

@@ -26,17 +26,20 @@ from .export import export_grades
 from .forecasts import brier, read_locked
 from .gradebatch import GradeReport, autograde_modules, feedback_modules
 from .gradebook import course_config, open_gradebook
+from .itemcheck import ModuleCueScore
 from .keys import load_key
 from .release import release_modules
-from .simulate import SimStudent, class_roster, manual_score, submit_class
+from .simulate import SimStudent, class_roster, manual_score, submit_class, testwise_report
 
 __all__ = [
     "FORECAST_MODULE",
     "SUMMARY_FILE",
+    "TESTWISE_FILE",
     "DemoResult",
     "class_summary",
     "forecast_scores",
     "run_demo",
+    "testwise_frame",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -46,6 +49,9 @@ FORECAST_MODULE = "00-orientation"
 
 #: The per-student, per-module summary the demo writes to ``exports/``.
 SUMMARY_FILE = "demo-summary.csv"
+
+#: The test-wise student's score against chance, per module, that the demo writes to ``exports/``.
+TESTWISE_FILE = "testwise.csv"
 
 
 @dataclass
@@ -64,6 +70,33 @@ class DemoResult:
     #: Seconds each phase took: init, release, submit, autograde, manual grading,
     #: feedback, exports.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Per module: how a student reading only cues, and a blind guess, score on its choice items.
+    testwise: list[ModuleCueScore] = field(default_factory=list)
+
+
+def testwise_frame(scores: list[ModuleCueScore]) -> pd.DataFrame:
+    """Return :func:`course.simulate.testwise_report` as a table, one row per module."""
+    return pd.DataFrame(
+        [
+            {
+                "module": s.module,
+                "choice_items": s.items,
+                "points": s.points,
+                "testwise_percent": round(s.testwise_percent, 1),
+                "chance_percent": round(s.chance_percent, 1),
+                "margin": round(s.margin, 1),
+            }
+            for s in scores
+        ],
+        columns=[
+            "module",
+            "choice_items",
+            "points",
+            "testwise_percent",
+            "chance_percent",
+            "margin",
+        ],
+    )
 
 
 def forecast_scores(
@@ -239,7 +272,8 @@ def run_demo(
     Parameters
     ----------
     students : int, default 12
-        Class size: one perfect student, one blank, the rest partly right.
+        Class size: one perfect student, one blank, the last (from 3 students) a
+        test-wise student who reads only cues, the rest partly right.
     seed : int, default 2016
         Seed of the simulated class; the same seed gives the same answers.
     course_dir : path-like, optional
@@ -281,7 +315,7 @@ def run_demo(
         progress("Releasing modules", 1, 5)
     _release(folder, ids, jobs or default_jobs())
     lap("release")
-    roster = class_roster(students, seed)
+    roster = class_roster(students, seed, testwise=True)
     if progress:
         progress(f"Submitting {len(roster)} simulated students", 2, 5)
     submit_class(folder, ids, roster, seed=seed)
@@ -303,5 +337,10 @@ def run_demo(
     summary = class_summary(grades, roster, ids, scores)
     report.exports["summary"] = folder / "exports" / SUMMARY_FILE
     summary.to_csv(report.exports["summary"], index=False)
+    cues = testwise_report(folder, ids)
+    report.exports["testwise"] = folder / "exports" / TESTWISE_FILE
+    testwise_frame(cues).to_csv(report.exports["testwise"], index=False)
     lap("exports")
-    return DemoResult(folder, ids, roster, report, report.exports, scores, summary, timings)
+    return DemoResult(
+        folder, ids, roster, report, report.exports, scores, summary, timings, testwise=cues
+    )

@@ -40,6 +40,8 @@ from .items.spec import ItemSpec
 
 __all__ = [
     "CITATION",
+    "DEFAULT_DEMAND",
+    "DEMANDS",
     "ItemKey",
     "KeyFileError",
     "ModuleKey",
@@ -65,7 +67,16 @@ _ITEM_FIELDS = {
     "about_course": "true for items about how the course works (no citation needed)",
     "completion": "true to award full points for any saved answer (forecasts: any locked one)",
     "outcome": "forecasts only: how the question resolved, 1 (YES) or 0 (NO), for Brier scores",
+    "defensible": (
+        "where the key accepts more than one answer, why each is defensible: "
+        "{option id: reason} or, for classification, {statement id: {category id: reason}}"
+    ),
+    "demand": "what the item asks of a student: judgement, lookup, calculation or completion",
 }
+
+#: What an item may ask of a student (``demand``), and the default for each item kind.
+DEMANDS = ("judgement", "lookup", "calculation", "completion")
+DEFAULT_DEMAND = {"numeric": "calculation", "computed": "calculation", "forecast": "completion"}
 _WRITTEN_FIELDS = {
     "rubric": "list of {level, label, description}, highest level first",
     "explanation": "what a strong answer contains, with C#/S# ids",
@@ -94,11 +105,35 @@ class ItemKey:
     about_course: bool = False
     completion: bool = False
     outcome: int | None = None
+    defensible: dict[str, Any] = field(default_factory=dict)
+    demand: str | None = None
 
     def citations(self) -> set[str]:
         """Return the C# and S# ids cited in the explanation and misconceptions."""
-        text = " ".join([self.explanation, *self.misconceptions.values()])
+        text = " ".join([self.explanation, *self.misconceptions.values(), *self.reasons()])
         return {f"{m.group(1)}{int(m.group(2))}" for m in CITATION.finditer(text)}
+
+    def reasons(self) -> list[str]:
+        """Return the reasons given in ``defensible``, in key order."""
+        out: list[str] = []
+        for value in self.defensible.values():
+            out.extend(value.values() if isinstance(value, Mapping) else [value])
+        return [str(v) for v in out]
+
+    def full_explanation(self) -> str:
+        """Return the explanation followed by why each other accepted answer is defensible."""
+        parts = [self.explanation] if self.explanation else []
+        for target, value in self.defensible.items():
+            if isinstance(value, Mapping):
+                for category, reason in value.items():
+                    parts.append(f"Also accepted for {target}: {category}. {reason}")
+            else:
+                parts.append(f"Also accepted: {target}. {value}")
+        return " ".join(parts)
+
+    def demand_for(self, kind: str) -> str:
+        """Return what the item asks of a student (``demand``, else the default for ``kind``)."""
+        return self.demand or DEFAULT_DEMAND.get(kind, "judgement")
 
 
 @dataclass(frozen=True)
@@ -164,6 +199,19 @@ def _item_key(item_id: str, raw: Any, where: str) -> ItemKey:
     misconceptions = raw.get("misconceptions") or {}
     if not isinstance(misconceptions, Mapping):
         raise KeyFileError(f"{where}: {item_id}.misconceptions must map option ids to text")
+    defensible = raw.get("defensible") or {}
+    if not isinstance(defensible, Mapping) or not all(
+        isinstance(v, str | Mapping) for v in defensible.values()
+    ):
+        raise KeyFileError(
+            f"{where}: {item_id}.defensible must map option ids to reasons, or statement ids "
+            f"to {{category id: reason}}"
+        )
+    demand = raw.get("demand")
+    if demand is not None and demand not in DEMANDS:
+        raise KeyFileError(
+            f"{where}: {item_id}.demand must be one of {', '.join(DEMANDS)}, not {demand!r}"
+        )
     return ItemKey(
         item_id=item_id,
         answer=raw.get("answer"),
@@ -177,6 +225,15 @@ def _item_key(item_id: str, raw: Any, where: str) -> ItemKey:
         about_course=bool(raw.get("about_course", False)),
         completion=bool(raw.get("completion", False)),
         outcome=int(outcome) if outcome is not None else None,
+        defensible={
+            str(k): (
+                {str(c): str(r).strip() for c, r in v.items()}
+                if isinstance(v, Mapping)
+                else str(v).strip()
+            )
+            for k, v in defensible.items()
+        },
+        demand=demand,
     )
 
 
@@ -273,6 +330,55 @@ def _ids(value: Any) -> list[str]:
     return []
 
 
+def _defensible_problems(spec: ItemSpec, key: ItemKey) -> list[str]:
+    """Each answer accepted beside another needs its own reason, and only those may have one."""
+    sid = spec.id
+    problems: list[str] = []
+    if spec.kind == "classification":
+        answer = key.answer if isinstance(key.answer, Mapping) else {}
+        for stmt, cats in answer.items():
+            accepted = _ids(cats)
+            given = key.defensible.get(stmt, {})
+            if not isinstance(given, Mapping):
+                problems.append(f"{sid}: defensible.{stmt} must map category ids to reasons")
+                continue
+            if len(accepted) > 1:
+                for cat in accepted:
+                    if not given.get(cat):
+                        problems.append(
+                            f"{sid}: {stmt} accepts {', '.join(accepted)}; give the reason "
+                            f"{cat!r} is defensible under defensible.{stmt}.{cat}"
+                        )
+            for cat in sorted(set(given) - set(accepted) if len(accepted) > 1 else set(given)):
+                problems.append(
+                    f"{sid}: defensible.{stmt}.{cat} explains an answer the key does not accept "
+                    f"beside another (list it in the answer, or drop the reason)"
+                )
+        for stmt in sorted(set(key.defensible) - set(answer)):
+            problems.append(f"{sid}: defensible names {stmt!r}, which is not a statement id")
+    elif spec.kind == "single_choice":
+        accepted = _ids(key.answer)
+        if len(accepted) > 1:
+            for option in accepted:
+                if not key.defensible.get(option):
+                    problems.append(
+                        f"{sid}: the key accepts {', '.join(accepted)}; give the reason "
+                        f"{option!r} is defensible under defensible.{option}"
+                    )
+        extra = set(key.defensible) - (set(accepted) if len(accepted) > 1 else set())
+        for option in sorted(extra):
+            problems.append(
+                f"{sid}: defensible.{option} explains an answer the key does not accept "
+                f"beside another (list it in the answer, or drop the reason)"
+            )
+    elif key.defensible:
+        problems.append(
+            f"{sid}: defensible is for single-choice and classification keys; "
+            f"{spec.kind} keys list alternatives in accept or in the answer"
+        )
+    return problems
+
+
 def check_key_against_spec(spec: ItemSpec, key: ItemKey) -> list[str]:
     """Return the ways ``key`` does not fit ``spec`` (unknown option ids, missing parts)."""
     problems: list[str] = []
@@ -319,6 +425,7 @@ def check_key_against_spec(spec: ItemSpec, key: ItemKey) -> list[str]:
             problems.append(f"{sid}: the key gives no value")
         if key.tolerance < 0:
             problems.append(f"{sid}: tolerance cannot be negative")
+    problems.extend(_defensible_problems(spec, key))
     if not key.explanation:
         problems.append(f"{sid}: the key has no explanation")
     elif not key.about_course and not key.citations():

@@ -45,6 +45,7 @@ def _key_snippets(key: ModuleKey) -> list[str]:
     for item in key.items.values():
         texts.append(item.explanation)
         texts.extend(item.misconceptions.values())
+        texts.extend(item.reasons())
     for written in key.written.values():
         texts.append(written.explanation)
         texts.extend(str(level["description"]) for level in written.rubric)

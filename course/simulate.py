@@ -2,9 +2,14 @@
 
 Each simulated student gets a profile: ``perfect`` (every key answer),
 ``blank`` (the released notebook, untouched), ``wrong`` (a wrong answer to
-every item) or ``partial`` (right with some probability, otherwise a wrong
+every item), ``partial`` (right with some probability, otherwise a wrong
 answer drawn the way real students err: the first distractors listed in a key
-are the more common misconceptions). Answers are written with the public
+are the more common misconceptions) or ``testwise`` (no knowledge at all: it
+answers the choice items from cues alone, picking the longest option, words
+mirrored from the prompt and no absolutes, see
+:func:`course.itemcheck.testwise_answer`, and leaves everything else blank;
+a well-written module keeps it within
+:data:`course.itemcheck.TESTWISE_MARGIN` points of chance). Answers are written with the public
 answers API, exactly as the widgets write them (a forecast as a draft, then,
 for most students, locked), and submissions are placed in
 ``submitted/<student>/<module>/`` with a ``timestamp.txt`` as nbgrader's
@@ -25,6 +30,7 @@ import nbformat
 from .answers import AnswerBook
 from .forecasts import record_forecast
 from .grading.context import source_specs
+from .itemcheck import ModuleCueScore, testwise_answer, testwise_scores
 from .items.spec import ItemSpec
 from .keys import ItemKey, ModuleKey, load_key
 
@@ -35,6 +41,7 @@ __all__ = [
     "manual_score",
     "submit_class",
     "submit_student",
+    "testwise_report",
 ]
 
 
@@ -43,12 +50,16 @@ class SimStudent:
     """One simulated student."""
 
     id: str
-    profile: str  # perfect, blank, wrong or partial
+    profile: str  # perfect, blank, wrong, partial or testwise
     ability: float  # chance of a right answer per item (partial)
 
 
-def class_roster(n: int = 12, seed: int = 2016) -> list[SimStudent]:
-    """Return ``n`` students: one perfect, one blank, the rest partly right."""
+def class_roster(n: int = 12, seed: int = 2016, *, testwise: bool = False) -> list[SimStudent]:
+    """Return ``n`` students: one perfect, one blank, the rest partly right.
+
+    With ``testwise`` (and ``n`` of 3 or more) the last student, ``sNN-testwise``,
+    answers from cues alone instead; the others are the same as without it.
+    """
     if n < 2:
         raise ValueError("A simulated class needs at least 2 students (one perfect, one blank).")
     rng = random.Random(seed)
@@ -56,6 +67,8 @@ def class_roster(n: int = 12, seed: int = 2016) -> list[SimStudent]:
     for i in range(3, n + 1):
         ability = round(min(0.95, max(0.2, rng.betavariate(4, 2.5))), 2)
         roster.append(SimStudent(f"s{i:02d}", "partial", ability))
+    if testwise and n >= 3:
+        roster[-1] = SimStudent(f"s{n:02d}-testwise", "testwise", 0.0)
     return roster
 
 
@@ -190,6 +203,10 @@ def submit_student(
             value = answers[item_id]
         elif student.profile == "blank":
             continue
+        elif student.profile == "testwise":
+            value = testwise_answer(spec)
+            if value is None:  # no cues to read: left blank
+                continue
         else:
             right = student.profile == "perfect" or (
                 student.profile == "partial" and rng.random() < student.ability
@@ -199,7 +216,7 @@ def submit_student(
             _record_forecast(book, item_id, value, rng)
             continue
         book.record(item_id, value, kind=spec.kind)
-    if student.profile != "blank":
+    if student.profile not in {"blank", "testwise"}:
         nb = nbformat.read(folder / f"{module}.ipynb", as_version=4)
         for index, grade_id in _written_ids(nb):
             nb.cells[index].source = (
@@ -225,6 +242,21 @@ def manual_score(student: SimStudent, points: float) -> float:
     """Return the score a grader following the rubric might give this student's written answer."""
     if student.profile == "perfect":
         return points
-    if student.profile in {"blank", "wrong"}:
+    if student.profile in {"blank", "wrong", "testwise"}:
         return 0.0
     return round(points * student.ability)
+
+
+def testwise_report(course_dir: str | Path, modules: list[str]) -> list[ModuleCueScore]:
+    """Score the test-wise student and a blind guess on each module's choice items.
+
+    Computed from the course's own source notebooks and keys (the scores the
+    ``testwise`` profile gets when graded), one entry per module.
+    """
+    course_dir = Path(course_dir)
+    out = []
+    for module in modules:
+        key = load_key(course_dir / "autograde" / "keys" / f"{module}.yaml")
+        specs = source_specs(course_dir / "source" / module / f"{module}.ipynb")
+        out.append(testwise_scores(module, specs, key.items))
+    return out

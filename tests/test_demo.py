@@ -21,15 +21,16 @@ from typer.testing import CliRunner
 from course.cli import app
 from course.cli.demo_cmd import problem_lines, summary_legend, summary_table
 from course.coursefolder import init_course
-from course.demo import SUMMARY_FILE, _create_gradebook, class_summary
+from course.demo import SUMMARY_FILE, TESTWISE_FILE, _create_gradebook, class_summary
 from course.export import PROBLEM_COLUMNS
+from course.itemcheck import CHOICE_KINDS
 from course.lessons import find_lessons
 from course.lms import CANVAS_STUDENT_COLUMNS, MOODLE_USER_COLUMNS
 from course.release import release_modules
 from course.simulate import class_roster
 
 MODULES = ["00-orientation", "01-close-reading"]
-STUDENTS = ["s01-perfect", "s02-blank", "s03", "s04"]
+STUDENTS = ["s01-perfect", "s02-blank", "s03", "s04-testwise"]
 WIDTH = 80
 
 slow = [pytest.mark.nbgrader, pytest.mark.slow]
@@ -143,6 +144,30 @@ def test_printed_summary_fits_80_columns_and_the_detail_is_in_a_file(demo_run):
     grades = pd.read_csv(folder / "exports" / "grades.csv")
     for row in grades.itertuples():
         assert summary.loc[row.student_id, row.module] == pytest.approx(row.percent)
+
+
+@pytest.mark.nbgrader
+@pytest.mark.slow
+def test_testwise_student_is_graded_as_the_report_says(demo_run):
+    """Does nbgrader give the cue-reading student the choice-item points the demo reports?"""
+    output, folder = demo_run
+    report = pd.read_csv(folder / "exports" / TESTWISE_FILE).set_index("module")
+    assert list(report.index) == MODULES
+    items = pd.read_csv(folder / "exports" / "items.csv")
+    mine = items[items["student_id"] == "s04-testwise"]
+    for module in MODULES:
+        rows = mine[(mine["module"] == module) & mine["kind"].isin(CHOICE_KINDS)]
+        assert len(rows) == report.loc[module, "choice_items"]
+        assert rows["max_score"].sum() == pytest.approx(report.loc[module, "points"])
+        graded = 100 * rows["score"].sum() / rows["max_score"].sum()
+        assert graded == pytest.approx(report.loc[module, "testwise_percent"], abs=0.05)
+        # It answers no other item and writes nothing.
+        others = mine[(mine["module"] == module) & ~mine["kind"].isin(CHOICE_KINDS)]
+        assert others["score"].fillna(0).sum() == 0
+    flat = " ".join(output.split())
+    assert "Test-wise student" in flat
+    for module in MODULES:
+        assert f"{module}: {report.loc[module, 'testwise_percent']:.0f}% vs" in flat
 
 
 @pytest.mark.nbgrader

@@ -14,6 +14,7 @@ from course.keys import ItemKey, load_key
 from course.lessons import find_lessons
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def _single(item_id: str, options: dict[str, str], prompt: str = "Which reading fits?") -> ItemSpec:
@@ -126,11 +127,56 @@ def test_the_course_modules_are_measured_from_their_keys():
         assert 0 <= score.testwise_percent <= 100, lesson.id
 
 
-def test_course_check_names_each_cue_with_its_item_and_the_cue_reader_score():
-    """Does `course check` report item-writing cues by item id, and each module's cue score?"""
+def _cued_fixture(tmp_path: Path) -> tuple[Path, Path]:
+    """Copy the fixture lesson and key, with the keyed option of f-single made far the longest."""
+    lessons, keys = tmp_path / "lessons", tmp_path / "keys"
+    lessons.mkdir()
+    keys.mkdir()
+    text = (FIXTURES / "lessons" / "90-fixture.md").read_text(encoding="utf-8")
+    cued = text.replace(
+        '"b": "¶9"',
+        '"b": "¶9, the paragraph that gives the distance between the two cities in kilometres"',
+    )
+    assert cued != text
+    (lessons / "90-fixture.md").write_text(cued, encoding="utf-8")
+    (keys / "90-fixture.yaml").write_bytes((FIXTURES / "keys" / "90-fixture.yaml").read_bytes())
+    return lessons, keys
+
+
+def test_course_check_fails_on_a_cue_and_names_the_item(tmp_path):
+    """Does `course check` fail with the item id and a hint when a keyed option is far longest?"""
     from course.checks import run_checks
 
-    report = run_checks(modules=["08-hindsight"], execute=False)
-    said = [f.message for f in report.findings if f.message.startswith("item writing:")]
-    assert any("m08-title" in m for m in said)
-    assert any("cue" in line and "chance" in line for line in report.passed)
+    lessons, keys = _cued_fixture(tmp_path)
+    report = run_checks(lessons, keys, execute=False)
+    errors = [f.message for f in report.findings if f.error]
+    cue = [m for m in errors if m.startswith("item writing:") and "f-single" in m]
+    assert cue, errors
+    assert any("distractors" in m and "shorten" in m for m in cue)
+    assert not report.ok
+
+
+def test_course_check_passes_the_course_with_item_writing_checks_on():
+    """Does every module pass the item-writing and weighting checks, with its cue score reported?"""
+    from course.checks import run_checks
+
+    report = run_checks(execute=False)
+    errors = [f"{f.area}: {f.message}" for f in report.findings if f.error]
+    assert not errors, "\n".join(errors)
+    for lesson in find_lessons(None, None):
+        assert any(line.startswith(f"{lesson.id}: a cue-reading student") for line in report.passed)
+        assert any(line.startswith(f"{lesson.id}: judgement and written") for line in report.passed)
+
+
+@pytest.mark.parametrize("lesson", find_lessons(None, None), ids=lambda lesson: lesson.id)
+def test_the_testwise_student_stays_near_chance_in_every_module(lesson):
+    """Computed from the module's keys: is the cue reader within the margin of chance?"""
+    nb = build_notebook(lesson)
+    specs = {s.id: s for c in nb.cells for s in cell_items(c)}
+    key = load_key(ROOT / "autograde" / "keys" / f"{lesson.id}.yaml")
+    score = itemcheck.testwise_scores(lesson.id, specs, key.items)
+    assert score.items >= 2, f"{lesson.id} has too few choice items to measure"
+    assert score.margin <= itemcheck.TESTWISE_MARGIN, (
+        f"{lesson.id}: cue reader {score.testwise_percent:.0f}% vs chance "
+        f"{score.chance_percent:.0f}%"
+    )

@@ -65,3 +65,102 @@ def test_a_good_key_has_no_problems():
         "m01-x", answer="b", explanation="Because (C1; S17).", misconceptions={"a": "x", "c": "y"}
     )
     assert check_key_against_spec(SPEC, key) == []
+
+
+CLASSIFY = ItemSpec.build(
+    "classification",
+    id="m09-x",
+    prompt="Verdicts",
+    statements={"s1": "One", "s2": "Two"},
+    categories={"held": "Supported", "mixed": "Mixed", "failed": "Contradicted"},
+    points=2,
+)
+
+
+def _load_item(tmp_path, body: str) -> ItemKey:
+    text = "module: 09-synthesis\nitems:\n  m09-x:\n" + body
+    return load_key(write(tmp_path, text, "09-synthesis")).items["m09-x"]
+
+
+def test_each_accepted_verdict_needs_its_own_reason(tmp_path):
+    """Is a statement keyed with two verdicts refused until each verdict has a reason?"""
+    body = (
+        "    answer: {s1: [failed, mixed], s2: held}\n"
+        "    explanation: Most strikes hit rebels (C2; S58).\n"
+        "    defensible:\n"
+        "      s1: {failed: The 2014 strikes on Raqqa contradict it (S4).}\n"
+    )
+    key = _load_item(tmp_path, body)
+    problems = check_key_against_spec(CLASSIFY, key)
+    assert any("defensible.s1.mixed" in p for p in problems), problems
+    assert not any("defensible.s1.failed" in p for p in problems), problems
+
+
+def test_reasons_are_shown_with_the_explanation_and_count_as_citations(tmp_path):
+    """Does a complete multi-verdict key pass, and does its feedback give every reason?"""
+    body = (
+        "    answer: {s1: [failed, mixed], s2: held}\n"
+        "    explanation: Most strikes hit rebels (C2).\n"
+        "    defensible:\n"
+        "      s1:\n"
+        "        failed: The 2014 strikes on Raqqa contradict it (S4).\n"
+        "        mixed: Only 14% of strikes hit IS, which supports half of it (S58).\n"
+    )
+    key = _load_item(tmp_path, body)
+    assert check_key_against_spec(CLASSIFY, key) == []
+    assert {"S4", "S58", "C2"} <= key.citations()
+    text = key.full_explanation()
+    assert "Also accepted for s1: mixed." in text and "(S58)" in text and "(S4)" in text
+
+
+def test_a_reason_for_an_answer_the_key_rejects_is_refused():
+    """Can a key explain as defensible a verdict it does not accept?"""
+    key = ItemKey(
+        "m09-x",
+        answer={"s1": "failed", "s2": "held"},
+        explanation="Because (C1).",
+        defensible={"s1": {"mixed": "It is half right (S58)."}},
+    )
+    assert any("does not accept" in p for p in check_key_against_spec(CLASSIFY, key))
+
+
+def test_a_single_choice_key_with_two_answers_explains_both():
+    """Does a single-choice key that accepts b and c need a reason for each?"""
+    key = ItemKey(
+        "m01-x",
+        answer=["b", "c"],
+        explanation="Because (C1).",
+        misconceptions={"a": "x"},
+        defensible={"b": "Reason (S1)."},
+    )
+    problems = check_key_against_spec(SPEC, key)
+    assert any("defensible.c" in p for p in problems), problems
+
+
+def test_demand_must_be_known(tmp_path):
+    """Is a misspelt demand refused, and does an item's kind give the default?"""
+    with pytest.raises(KeyFileError, match="demand"):
+        _load_item(tmp_path, "    answer: {s1: failed, s2: held}\n    demand: recall\n")
+    key = _load_item(tmp_path, "    answer: {s1: failed, s2: held}\n    demand: lookup\n")
+    assert key.demand_for("classification") == "lookup"
+    assert ItemKey("m01-y").demand_for("computed") == "calculation"
+    assert ItemKey("m01-y").demand_for("single_choice") == "judgement"
+
+
+def test_weighting_counts_lookups_against_judgement():
+    """Does a module whose points are mostly look-ups fail the weighting check?"""
+    from course.checks import CheckReport, check_weighting
+    from course.keys import ModuleKey
+
+    specs = {
+        "m01-a": ItemSpec.build("numeric", id="m01-a", prompt="How many?", points=3),
+        "m01-b": SPEC,
+    }
+    lookup = ModuleKey("01-close-reading", {"m01-b": ItemKey("m01-b", demand="lookup")}, {})
+    report = CheckReport()
+    check_weighting("01", specs, {"m01-w": 1.0}, lookup, report)
+    assert not report.ok and "20%" in report.findings[0].message
+    judged = ModuleKey("01-close-reading", {"m01-b": ItemKey("m01-b")}, {})
+    report = CheckReport()
+    check_weighting("01", specs, {"m01-w": 1.0}, judged, report)
+    assert report.ok and "40%" in report.passed[0]

@@ -13,12 +13,20 @@ from rich.table import Table
 
 from ..coursefolder import CourseFolderError
 from ..demo import DemoResult, run_demo
+from ..itemcheck import TESTWISE_MARGIN, ModuleCueScore
 from ..lessons import LessonError
 from ..release import ReleaseError
 from ._ui import console, fail, progress_bar
 from .grade_cmd import print_problems
 
-__all__ = ["demo", "module_marks", "problem_lines", "summary_legend", "summary_table"]
+__all__ = [
+    "demo",
+    "module_marks",
+    "problem_lines",
+    "summary_legend",
+    "summary_table",
+    "testwise_lines",
+]
 
 #: A module's cell in the summary when the student scored all of its points.
 FULL_MARKS = "++"
@@ -117,6 +125,27 @@ def problem_lines(problems_csv: Path | None) -> list[str]:
     return lines
 
 
+def testwise_lines(scores: list[ModuleCueScore]) -> list[str]:
+    """Return lines on the test-wise student: its score and chance on each module's choice items."""
+    if not scores:
+        return []
+    lines = [
+        "Test-wise student (answers choice items from cues alone: longest option, words",
+        f"from the prompt, no absolutes) against chance; the limit is chance + "
+        f"{TESTWISE_MARGIN:g} points:",
+    ]
+    for s in scores:
+        if not s.items:
+            lines.append(f"  {s.module}: no choice items")
+            continue
+        over = " - over the limit" if s.margin > TESTWISE_MARGIN else ""
+        lines.append(
+            f"  {s.module}: {s.testwise_percent:.0f}% vs {s.chance_percent:.0f}% "
+            f"({s.items} items){over}"
+        )
+    return lines
+
+
 def _report(result: DemoResult, seed: int) -> None:
     """Print the summary, the problems and where everything is."""
     summary = result.summary
@@ -126,6 +155,8 @@ def _report(result: DemoResult, seed: int) -> None:
     for line in summary_legend(result.modules, forecasts="brier" in summary.columns):
         console.print(line, markup=False, highlight=False)
     console.print("Modules: " + ", ".join(result.modules))
+    for line in testwise_lines(result.testwise):
+        console.print(line, markup=False, highlight=False)
     report = result.report
     listed = problem_lines(result.exports.get("problems"))
     if report.problems or report.notes or not listed:

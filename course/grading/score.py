@@ -161,7 +161,7 @@ def unanswered(spec: ItemSpec, key: ItemKey | None = None, *, problem: str | Non
         max_points=spec.points,
         verdict="unreadable" if problem else "unanswered",
         correct_text=describe_key(spec, key) if key else "",
-        explanation=key.explanation if key else "",
+        explanation=key.full_explanation() if key else "",
         problems=[problem] if problem else [],
     )
 
@@ -328,7 +328,7 @@ def score_item(spec: ItemSpec, key: ItemKey | None, record: Mapping[str, Any] | 
         answer=value,
         answer_text=describe_answer(spec, value),
         correct_text=describe_key(spec, key),
-        explanation=key.explanation,
+        explanation=key.full_explanation(),
         details=details,
         problems=problems,
     )
@@ -374,7 +374,7 @@ def _score_forecast(spec: ItemSpec, key: ItemKey, record: Mapping[str, Any]) -> 
         answer=locked,
         answer_text=describe_answer(spec, locked),
         correct_text=describe_key(spec, key),
-        explanation=key.explanation,
+        explanation=key.full_explanation(),
         details=details,
         problems=problems,
     )
