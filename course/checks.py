@@ -156,6 +156,7 @@ def check_lesson(lesson: Lesson, keys_dir: Path, sources: set[str], report: Chec
         report.error(area, "the footer needs key points and what to check next")
     check_item_writing(lesson, nb, specs, key, report)
     check_weighting(area, graded, written, key, report)
+    check_minutes(lesson, nb, report)
     report.passed.append(
         f"{area}: {n} autograded items over {len(kinds)} types, {len(written)} written"
     )
@@ -237,6 +238,25 @@ def check_weighting(
         )
     else:
         report.passed.append(f"{area}: judgement and written work carry {share:.0%} ({parts})")
+
+
+def check_minutes(lesson: Lesson, nb: nbformat.NotebookNode, report: CheckReport) -> None:
+    """The stated ``minutes`` must be within the tolerance of the read-through estimate."""
+    from .minutes import TOLERANCE, estimate_minutes
+
+    estimate = estimate_minutes(lesson, nb)
+    if estimate.within_tolerance:
+        report.passed.append(
+            f"{lesson.id}: {lesson.minutes} minutes stated, {estimate.total:.0f} estimated"
+        )
+        return
+    report.error(
+        lesson.id,
+        f"the lesson states {lesson.minutes} minutes but a careful read-through takes about "
+        f"{estimate.total:.0f} ({estimate.describe()}), more than {TOLERANCE:.0%} off: set "
+        f"minutes: {estimate.suggested} in the front matter (see the authoring guide's "
+        f"\"Estimated time\")",
+    )
 
 
 def check_data(root: Path, report: CheckReport) -> None:
