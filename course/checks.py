@@ -19,9 +19,22 @@ from pathlib import Path
 import nbformat
 
 from .build import build_notebook, cell_items
-from .itemcheck import TESTWISE_MARGIN, giveaway_findings, length_findings, testwise_scores
+from .itemcheck import (
+    TESTWISE_MARGIN,
+    course_longest_finding,
+    giveaway_findings,
+    length_findings,
+    testwise_scores,
+)
 from .items.spec import ItemSpec, SpecError, find_start_call
-from .keys import DEFAULT_DEMAND, KeyFileError, ModuleKey, check_key_against_spec, load_key
+from .keys import (
+    DEFAULT_DEMAND,
+    ItemKey,
+    KeyFileError,
+    ModuleKey,
+    check_key_against_spec,
+    load_key,
+)
 from .lessons import Lesson, LessonError, find_lessons, project_root
 
 __all__ = ["CheckReport", "Finding", "run_checks"]
@@ -49,6 +62,8 @@ class CheckReport:
 
     findings: list[Finding] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
+    #: Each checked module's item specs and keys, for the checks over the whole course.
+    modules: dict[str, tuple[dict[str, ItemSpec], dict[str, ItemKey]]] = field(default_factory=dict)
 
     def error(self, area: str, message: str) -> None:
         """Record an error."""
@@ -176,6 +191,7 @@ def check_item_writing(
     authoring guide's "Item-writing checks" for the thresholds.
     """
     area = lesson.id
+    report.modules[area] = (specs, key.items)
     visible = {f"key point {i}": text for i, text in enumerate(lesson.key_points, 1)}
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("grade"):
@@ -255,7 +271,7 @@ def check_minutes(lesson: Lesson, nb: nbformat.NotebookNode, report: CheckReport
         f"the lesson states {lesson.minutes} minutes but a careful read-through takes about "
         f"{estimate.total:.0f} ({estimate.describe()}), more than {TOLERANCE:.0%} off: set "
         f"minutes: {estimate.suggested} in the front matter (see the authoring guide's "
-        f"\"Estimated time\")",
+        f'"Estimated time")',
     )
 
 
@@ -381,6 +397,10 @@ def run_checks(
     sources = known_source_ids(root)
     for lesson in lessons:
         check_lesson(lesson, keys, sources, report)
+    if len(report.modules) > 1:
+        course_cue = course_longest_finding(report.modules)
+        if course_cue:
+            report.error("course", f"item writing: {course_cue}")
     check_data(root, report)
     if execute and report.ok:
         check_execution(lessons, keys, report, progress)

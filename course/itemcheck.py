@@ -147,6 +147,53 @@ def _choice_items(
     ]
 
 
+def longest_share(
+    specs: Mapping[str, ItemSpec], keys: Mapping[str, ItemKey]
+) -> tuple[list[str], float]:
+    """Return the single-choice items whose one correct option is strictly the longest,
+    and the number chance alone would give (the sum of ``1 / number of options``)."""
+    longest_ids: list[str] = []
+    fair = 0.0
+    for spec, key in _choice_items(specs, keys):
+        if spec.kind != "single_choice":
+            continue
+        right = _correct_ids(spec, key)
+        lengths = {o: len(words(text)) for o, text in spec.options.items()}
+        fair += 1 / len(lengths)
+        (option,) = sorted(right) if len(right) == 1 else (None,)
+        others = [n for o, n in lengths.items() if o != option]
+        if option in lengths and all(lengths[option] > n for n in others):
+            longest_ids.append(spec.id)
+    return longest_ids, fair
+
+
+def course_longest_finding(
+    modules: Mapping[str, tuple[Mapping[str, ItemSpec], Mapping[str, ItemKey]]],
+) -> ItemFinding | None:
+    """Over the whole course: is the correct option the longest more often than chance allows?
+
+    ``modules`` maps each module id to its specs and keys. The limit is the
+    fair share over every single-choice item of the course plus
+    :data:`LONGEST_SLACK`, as for one module.
+    """
+    longest_ids: list[str] = []
+    fair = 0.0
+    for specs, keys in modules.values():
+        ids, share = longest_share(specs, keys)
+        longest_ids += ids
+        fair += share
+    if len(longest_ids) <= fair + LONGEST_SLACK:
+        return None
+    return ItemFinding(
+        "course",
+        "",
+        "longest-share",
+        f"over the course the correct option is the longest in {len(longest_ids)} single-choice "
+        f"items ({', '.join(longest_ids)}); chance alone would make it about {fair:.1f}",
+        "make a distractor the longest option in some of these items",
+    )
+
+
 def length_findings(
     module: str, specs: Mapping[str, ItemSpec], keys: Mapping[str, ItemKey]
 ) -> list[ItemFinding]:
@@ -159,7 +206,8 @@ def length_findings(
     :data:`LONGEST_SLACK`.
     """
     found = []
-    longest, fair, longest_ids = 0, 0.0, []
+    longest_ids, fair = longest_share(specs, keys)
+    longest = len(longest_ids)
     for spec, key in _choice_items(specs, keys):
         right = _correct_ids(spec, key)
         lengths = {o: len(words(text)) for o, text in spec.options.items()}
@@ -180,14 +228,6 @@ def length_findings(
                         f"(at most {LENGTH_RATIO:g} times their mean)",
                     )
                 )
-        if spec.kind == "single_choice":
-            fair += 1 / len(lengths)
-            (option,) = sorted(right) if len(right) == 1 else (None,)
-            if option in lengths and all(
-                lengths[option] > n for o, n in lengths.items() if o != option
-            ):
-                longest += 1
-                longest_ids.append(spec.id)
     if longest > fair + LONGEST_SLACK:
         found.append(
             ItemFinding(

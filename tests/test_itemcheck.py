@@ -180,3 +180,24 @@ def test_the_testwise_student_stays_near_chance_in_every_module(lesson):
         f"{lesson.id}: cue reader {score.testwise_percent:.0f}% vs chance "
         f"{score.chance_percent:.0f}%"
     )
+
+
+def test_the_course_as_a_whole_may_not_key_the_longest_option_too_often():
+    """Is a course flagged when, summed over modules, the longest option is keyed too often?"""
+    modules = {}
+    for m in range(6):
+        specs = {f"m{m}-{n}": _single(f"m{m}-{n}", LONG_RIGHT) for n in range(1)}
+        keys = {item: ItemKey(item, answer="c") for item in specs}
+        modules[f"0{m}"] = (specs, keys)
+    for specs, keys in modules.values():
+        ids, fair = itemcheck.longest_share(specs, keys)
+        assert len(ids) <= fair + itemcheck.LONGEST_SLACK  # each module alone passes
+    finding = itemcheck.course_longest_finding(modules)
+    assert finding is not None and "6 single-choice items" in finding.message
+    fair_modules = {
+        "00": (
+            {f"i{n}": _single(f"i{n}", FAIR) for n in range(4)},
+            {f"i{n}": ItemKey(f"i{n}", answer="abcd"[n]) for n in range(4)},
+        )
+    }
+    assert itemcheck.course_longest_finding(fair_modules) is None
