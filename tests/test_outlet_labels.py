@@ -1,6 +1,6 @@
 """Outlets are labelled the same way everywhere, which in the course's own prose means not at all.
 
-The lessons, item texts and keys name outlets plainly ("Sputnik reported…");
+The lessons, item texts, keys and data tables' notes name outlets plainly ("Sputnik reported…");
 who runs each one is recorded, for every source alike, in the ``kind`` and
 ``affiliation`` columns of ``datasets/sources.csv``. A characterisation such
 as "state media" or "pro-Kremlin" may appear only inside a quotation.
@@ -16,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("*.md"))
 KEYS = sorted((ROOT / "autograde" / "keys").glob("*.yaml"))
+#: The data tables' notes (sources.csv records affiliation in its own columns, for every row).
+TABLES = sorted(p for p in (ROOT / "datasets").glob("*.csv") if p.name != "sources.csv")
 
 _OUTLET = (
     r"(?:outlets?|sites?|websites?|media|channels?|news|press|agency|agencies|"
@@ -53,7 +55,7 @@ def test_labels_are_found_outside_quotes_only():
     assert unquoted_labels("He called it “state media” in 2016.") == []
 
 
-@pytest.mark.parametrize("path", LESSONS + KEYS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSONS + KEYS + TABLES, ids=lambda p: p.name)
 def test_no_outlet_is_labelled_in_the_course_voice(path):
     """Does the lesson or key name outlets without characterising any of them?"""
     found = [
