@@ -25,8 +25,10 @@ _OUTLET = (
 )
 #: Characterisations of an outlet's owner or stance, in any case: "state media", "state-run",
 #: "Kremlin-backed", or a stance ("pro-Kremlin", "anti-Assad"…) followed by an outlet noun.
+#: A party's own broadcaster speaking for it ("Syrian state TV (party to the conflict)") is
+#: the speaker's identity, like "the Russian Ministry of Defence", not a label.
 LABELS = re.compile(
-    r"\b(?:state[- ](?:run|owned|funded|controlled|backed|" + _OUTLET[3:-1] + r")"
+    r"\b(?:state[- ](?:run|owned|funded|controlled|outlets?|media|news|agency|broadcasters?)"
     r"|government[- ](?:funded|run|owned|controlled)\s+"
     + _OUTLET
     + r"|(?:Kremlin|Damascus|Tehran|Doha|Riyadh|Ankara|Washington)[- ]"
