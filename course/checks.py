@@ -208,13 +208,19 @@ def check_item_writing(
             f"{area}: a cue-reading student scores {cues.testwise_percent:.0f}% on "
             f"{cues.items} choice items, chance {cues.chance_percent:.0f}%"
         )
-    if cues.items and cues.margin > TESTWISE_MARGIN:
+    if cues.items and not cues.near_chance:
+        way = (
+            "the cues lead to the keyed options: rewrite the flagged items"
+            if cues.margin > 0
+            else "the cues lead away from the keyed options, so doing the opposite pays: "
+            "key the longest or most prompt-like option in some items"
+        )
         report.error(
             area,
             f"item writing: a student reading only cues (longest option, words from the "
             f"prompt, no absolutes) scores {cues.testwise_percent:.0f}% on the "
-            f"{cues.items} choice items, chance {cues.chance_percent:.0f}%; rewrite the "
-            f"flagged items until it is within {TESTWISE_MARGIN:g} points of chance",
+            f"{cues.items} choice items, chance {cues.chance_percent:.0f}%; {way} until it "
+            f"is within {TESTWISE_MARGIN:g} points of chance either way",
         )
 
 

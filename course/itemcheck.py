@@ -354,6 +354,16 @@ class ModuleCueScore:
         """Percentage points by which the test-wise student beats chance."""
         return self.testwise_percent - self.chance_percent
 
+    @property
+    def near_chance(self) -> bool:
+        """True when the test-wise student is within :data:`TESTWISE_MARGIN` points of chance.
+
+        Both ways: far above chance, cues lead to the answer; far below, they
+        lead away from it, and a student who learns to do the opposite of the
+        cue reader scores well without reading.
+        """
+        return abs(self.margin) <= TESTWISE_MARGIN
+
 
 def testwise_scores(
     module: str, specs: Mapping[str, ItemSpec], keys: Mapping[str, ItemKey]

@@ -109,6 +109,15 @@ def test_a_cue_free_module_leaves_the_testwise_student_near_chance():
     assert score.items == 4 and abs(score.margin) <= 10
 
 
+def test_cues_that_lead_away_from_the_key_are_a_cue_too():
+    """If the keyed option is never the longest, does the module fail the check as well?"""
+    specs = {f"i{n}": _single(f"i{n}", LONG_RIGHT) for n in range(4)}
+    keys = {f"i{n}": ItemKey(f"i{n}", answer="a") for n in range(4)}
+    score = itemcheck.testwise_scores("m", specs, keys)
+    assert score.testwise_percent == 0 and score.chance_percent == 25
+    assert score.margin < -itemcheck.TESTWISE_MARGIN and not score.near_chance
+
+
 def test_the_course_modules_are_measured_from_their_keys():
     """Is every graded choice item of every module scored, with chance strictly between 0 and 100?"""
     for lesson in find_lessons(None, None):
@@ -176,7 +185,7 @@ def test_the_testwise_student_stays_near_chance_in_every_module(lesson):
     key = load_key(ROOT / "autograde" / "keys" / f"{lesson.id}.yaml")
     score = itemcheck.testwise_scores(lesson.id, specs, key.items)
     assert score.items >= 2, f"{lesson.id} has too few choice items to measure"
-    assert score.margin <= itemcheck.TESTWISE_MARGIN, (
+    assert abs(score.margin) <= itemcheck.TESTWISE_MARGIN, (
         f"{lesson.id}: cue reader {score.testwise_percent:.0f}% vs chance "
         f"{score.chance_percent:.0f}%"
     )

@@ -131,14 +131,14 @@ def testwise_lines(scores: list[ModuleCueScore]) -> list[str]:
         return []
     lines = [
         "Test-wise student (answers choice items from cues alone: longest option, words",
-        f"from the prompt, no absolutes) against chance; the limit is chance + "
+        f"from the prompt, no absolutes) against chance; the limit is chance ± "
         f"{TESTWISE_MARGIN:g} points:",
     ]
     for s in scores:
         if not s.items:
             lines.append(f"  {s.module}: no choice items")
             continue
-        over = " - over the limit" if s.margin > TESTWISE_MARGIN else ""
+        over = "" if s.near_chance else " - outside the limit"
         lines.append(
             f"  {s.module}: {s.testwise_percent:.0f}% vs {s.chance_percent:.0f}% "
             f"({s.items} items){over}"
