@@ -202,7 +202,10 @@ def test_the_title_verdict_keeps_the_fact_sheet_nuance():
     text = spec.options[key.answer]
     for phrase in ("Split", "government retook", "SDF", "last territory"):
         assert phrase in text
-    assert "not borne out" in key.explanation.lower() and "borne out in one sense" in key.explanation.lower()
+    assert (
+        "not borne out" in key.explanation.lower()
+        and "borne out in one sense" in key.explanation.lower()
+    )
     verdicts = load_key(KEYS / "08-hindsight.yaml").items["m08-verdicts"].answer
     assert verdicts == {
         "c11": "borne",
