@@ -7,6 +7,7 @@ import typer
 from . import (
     check_cmd,
     demo_cmd,
+    explain_cmd,
     grade_cmd,
     init_cmd,
     keys_cmd,
@@ -29,6 +30,8 @@ app.command("release")(release_cmd.release)
 app.command("grade")(grade_cmd.grade)
 app.command("keys")(keys_cmd.keys)
 app.command("report")(report_cmd.report)
+app.command("explain")(explain_cmd.explain)
+app.command("debrief")(explain_cmd.debrief)
 app.command("check")(check_cmd.check)
 app.command("demo")(demo_cmd.demo)
 app.command("lab-setup")(lab_setup_cmd.lab_setup)

@@ -13,8 +13,11 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from .explain import SCHEDULE_FILE
+
 __all__ = [
     "DEFAULT_COURSE_ID",
+    "EXPLANATIONS_FILE",
     "ZIP_NAMED_REGEXP",
     "configure",
     "exchange_problem",
@@ -24,6 +27,9 @@ __all__ = [
 ]
 
 DEFAULT_COURSE_ID = "claims-and-evidence"
+
+#: Each module's release date for explanations, in the course folder (course.grading.explain).
+EXPLANATIONS_FILE = SCHEDULE_FILE
 
 #: zip_collect: archives named ``[anything_]<student>__<module>.zip`` (as made by
 #: ``course.pack_submission``), holding ``<module>.ipynb`` and ``.<module>.answers.json``.
@@ -146,6 +152,11 @@ def configure(
         CSSHTMLHeaderPreprocessor,
     ]
     c.FilterFeedback.show_explanations = show_explanations
+    if keys_dir:
+        # The course folder's dated releases (`course explain`), beside autograde/.
+        c.FilterFeedback.explanations_schedule = str(
+            Path(keys_dir).parent.parent / EXPLANATIONS_FILE
+        )
     # The course's feedback page (each score once, provisional notice); for feedback only.
     from .preprocessors.filter_feedback import FEEDBACK_TEMPLATE, FEEDBACK_TEMPLATES_DIR
 
@@ -205,7 +216,8 @@ configure(
     # where it works, otherwise none, reported on every submission) or "none":
     sandbox={sandbox!r},
     sandbox_network=False,  # True lets sandboxed student code use the network
-    # True shows students each correct answer and its explanation in feedback:
+    # True shows students every module's correct answers and explanations in feedback;
+    # `course explain` releases them one module at a time, on a date you choose:
     show_explanations={show_explanations!r},
 )
 

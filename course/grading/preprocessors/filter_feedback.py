@@ -16,7 +16,7 @@ from typing import Any
 
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool
+from traitlets import Bool, Unicode
 
 from ...render import (
     VERDICT_WORDS,
@@ -26,6 +26,7 @@ from ...render import (
     score_html,
     score_text,
 )
+from ..explain import ScheduleError, explanations_released, read_schedule
 
 __all__ = [
     "FEEDBACK_TEMPLATE",
@@ -113,9 +114,10 @@ class _Grade:
 class FilterFeedback(NbGraderPreprocessor):
     """Remove rubrics and, unless allowed, correct answers; show each score once.
 
-    Students always see their own answer, their score and the verdict. With
-    ``show_explanations = True`` (set by the instructor, typically after the
-    deadline) they also see the correct answer and the explanation with its
+    Students always see their own answer, their score and the verdict. Once
+    the module's explanations are released (``course explain``, which dates the
+    release in ``explanations_schedule``; or ``show_explanations = True`` for
+    every module) they also see the correct answer and the explanation with its
     sources.
 
     Every score comes from the gradebook, so a score a grader changed in
@@ -132,7 +134,33 @@ class FilterFeedback(NbGraderPreprocessor):
         help="Show each item's correct answer and explanation in student feedback.",
     ).tag(config=True)
 
+    explanations_schedule = Unicode(
+        "",
+        help=(
+            "The course's explanations.json: each module's release time for correct answers "
+            "and explanations (see course.grading.explain); empty for none."
+        ),
+    ).tag(config=True)
+
+    def explanations_shown(self, module: str) -> bool:
+        """Whether this feedback may show ``module``'s correct answers and explanations.
+
+        An unreadable schedule releases nothing (keys stay hidden) and is logged.
+        """
+        if self.show_explanations:
+            return True
+        if not self.explanations_schedule or not module:
+            return False
+        try:
+            schedule = read_schedule(self.explanations_schedule)
+        except ScheduleError as exc:
+            self.log.warning("Explanations stay hidden: %s", exc)
+            return False
+        return explanations_released(schedule, module)
+
     def preprocess(self, nb, resources):
+        module = str(resources.get("nbgrader", {}).get("assignment", ""))
+        reveal = self.explanations_shown(module)
         nb.cells = [
             cell for cell in nb.cells if cell.metadata.get("course", {}).get("role") != "rubric"
         ]
@@ -141,7 +169,7 @@ class FilterFeedback(NbGraderPreprocessor):
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
-            if not self.show_explanations:
+            if not reveal:
                 cell.outputs = [out for out in cell.outputs if not _is_reveal(out)]
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
             item_id = grade_id[: -len("-item")] if grade_id.endswith("-item") else ""
