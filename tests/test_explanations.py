@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from course.cli import app
 from course.grading.explain import (
     ScheduleError,
+    early_releases,
     explanations_released,
     parse_when,
     read_schedule,
@@ -54,6 +55,19 @@ def test_a_release_counts_from_its_time_on(tmp_path):
     assert not explanations_released(schedule, MODULE, when - dt.timedelta(seconds=1))
     assert explanations_released(schedule, MODULE, when)
     assert not explanations_released(schedule, "01-close-reading", when)
+
+
+def test_module_00_answers_wait_for_module_08():
+    """Is releasing module 00 (whose key resolves the forecasts) before module 08 caught?"""
+    now = dt.datetime(2026, 12, 10, tzinfo=dt.UTC)
+    later = now + dt.timedelta(days=7)
+    assert early_releases({"00-orientation": now}) == [("00-orientation", "08-hindsight")]
+    assert early_releases({"00-orientation": now, "08-hindsight": later}) == [
+        ("00-orientation", "08-hindsight")
+    ]
+    assert early_releases({"00-orientation": later, "08-hindsight": now}) == []
+    assert early_releases({"00-orientation": now, "08-hindsight": now}) == []
+    assert early_releases({"01-close-reading": now}) == []
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from ..coursefolder import CourseFolderError, course_modules, require_course, re
 from ..grading.config import EXPLANATIONS_FILE
 from ..grading.explain import (
     ScheduleError,
+    early_releases,
     explanations_released,
     parse_when,
     read_schedule,
@@ -51,6 +52,13 @@ def explain(
     withdraw: Annotated[
         bool, typer.Option(help="Cancel the modules' release (feedback already sent stays).")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Release even a module whose answers give away a later module's "
+            "(module 00 before module 08)."
+        ),
+    ] = False,
 ) -> None:
     """Show, schedule or release each module's correct answers and explanations in feedback.
 
@@ -76,12 +84,23 @@ def explain(
             f"For example: course explain {course_dir} 01 --at now",
         )
     if when or withdraw:
+        planned = dict(schedule)
         for module in chosen:
             if withdraw:
-                schedule.pop(module, None)
+                planned.pop(module, None)
             else:
                 assert when is not None
-                schedule[module] = when
+                planned[module] = when
+        early = early_releases(planned, chosen) if when else []
+        if early and not force:
+            module, later = early[0]
+            raise fail(
+                f"{module}'s key says how its questions resolved, which {later} asks students "
+                f"to work out, so its answers must not reach students before {later}'s.",
+                f"Release {later} first, or both at once (course explain {course_dir} "
+                f"{module} {later} --at ...); --force releases it anyway.",
+            )
+        schedule = planned
         write_schedule(path, schedule)
     now = dt.datetime.now(dt.UTC)
     table = Table(title=f"Answers and explanations in feedback ({path})")

@@ -24,8 +24,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 __all__ = [
+    "RELEASE_AFTER",
     "SCHEDULE_FILE",
     "ScheduleError",
+    "early_releases",
     "explanations_released",
     "parse_when",
     "read_schedule",
@@ -35,6 +37,10 @@ __all__ = [
 
 #: The file, in the course folder, that holds each module's release date.
 SCHEDULE_FILE = "explanations.json"
+#: Modules whose keys give away a later module's answers: release them only with, or after,
+#: that module (module 00's forecast keys say how each forecast resolved, which module
+#: 08's m08-resolve asks students to work out).
+RELEASE_AFTER: dict[str, str] = {"00-orientation": "08-hindsight"}
 #: A schedule file larger than this is not a schedule (it is read by every feedback run).
 _MAX_BYTES = 64 * 1024
 
@@ -117,6 +123,24 @@ def explanations_released(
     if when is None:
         return False
     return when <= (now or dt.datetime.now(dt.UTC))
+
+
+def early_releases(
+    schedule: Mapping[str, dt.datetime], modules: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """Return (module, later module) pairs released before the module whose answers they hold.
+
+    A module listed in :data:`RELEASE_AFTER` must not be released earlier than
+    the later module (or while that one has no release at all).
+    """
+    out = []
+    for module in modules if modules is not None else schedule:
+        later = RELEASE_AFTER.get(module)
+        if later is None or module not in schedule:
+            continue
+        if later not in schedule or schedule[later] > schedule[module]:
+            out.append((module, later))
+    return out
 
 
 def released_modules(
