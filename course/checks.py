@@ -28,6 +28,7 @@ from .itemcheck import (
 )
 from .items.spec import ItemSpec, SpecError, find_start_call
 from .keys import (
+    CITATION,
     DEFAULT_DEMAND,
     ItemKey,
     KeyFileError,
@@ -62,6 +63,8 @@ class CheckReport:
 
     findings: list[Finding] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
+    #: The modules that hold the course's sourced narrative (exactly one, over the course).
+    modules_with_narrative: list[str] = field(default_factory=list)
     #: Each checked module's item specs and keys, for the checks over the whole course.
     modules: dict[str, tuple[dict[str, ItemSpec], dict[str, ItemKey]]] = field(default_factory=dict)
 
@@ -172,6 +175,8 @@ def check_lesson(lesson: Lesson, keys_dir: Path, sources: set[str], report: Chec
     check_item_writing(lesson, nb, specs, key, report)
     check_weighting(area, graded, written, key, report)
     check_minutes(lesson, nb, report)
+    check_practice(lesson, nb, key, sources, report)
+    check_narrative(lesson, sources, report)
     report.passed.append(
         f"{area}: {n} autograded items over {len(kinds)} types, {len(written)} written"
     )
@@ -262,6 +267,80 @@ def check_weighting(
         report.passed.append(f"{area}: judgement and written work carry {share:.0%} ({parts})")
 
 
+#: The least number of skill practice items each module gives before its graded items.
+MIN_PRACTICE = 2
+
+
+def check_practice(
+    lesson: Lesson,
+    nb: nbformat.NotebookNode,
+    key: ModuleKey,
+    sources: set[str],
+    report: CheckReport,
+) -> None:
+    """Each module practises with feedback before it grades.
+
+    A practice item names the skill it practises (``practice["skill"]``); that
+    skill must be one of the ``skills`` of a graded item further on, so the
+    practice comes first. Its explanation and feedback cite claim (C#) or
+    source (S#) ids, as a key does, and the ids must exist. Practice items
+    about how the course works name no skill and are not counted.
+    """
+    area = lesson.id
+    later_skills: list[tuple[int, set[str]]] = []
+    practice: list[tuple[int, ItemSpec]] = []
+    for index, cell in enumerate(nb.cells):
+        for spec in cell_items(cell):
+            if spec.graded and spec.id in key.items:
+                later_skills.append((index, set(key.items[spec.id].skills)))
+            elif spec.practice is not None:
+                practice.append((index, spec))
+    counted = 0
+    for index, spec in practice:
+        skill = (spec.practice or {}).get("skill")
+        if skill is None:
+            continue
+        if not any(skill in skills for at, skills in later_skills if at > index):
+            report.error(
+                area,
+                f"practice item {spec.id} practises {skill!r}, but no graded item after it "
+                f"lists that skill in its key: move it before such an item, or name the "
+                f"skill as the key does",
+            )
+            continue
+        texts = [str(spec.practice.get("explanation", ""))]
+        feedback = spec.practice.get("feedback") or {}
+        if isinstance(feedback, dict):
+            texts += [str(v) for v in feedback.values()]
+        cited = {f"{m.group(1)}{int(m.group(2))}" for t in texts for m in CITATION.finditer(t)}
+        if not cited:
+            report.error(
+                area,
+                f"practice item {spec.id}: its feedback cites no claim (C#) or source (S#) id; "
+                f"say why, citing them as the keys do",
+            )
+            continue
+        unknown = sorted(
+            c
+            for c in cited
+            if (c.startswith("C") and c not in CLAIM_IDS)
+            or (c.startswith("S") and c not in sources)
+        )
+        if unknown:
+            report.error(area, f"practice item {spec.id} cites unknown id(s): {', '.join(unknown)}")
+            continue
+        counted += 1
+    if counted < MIN_PRACTICE:
+        report.error(
+            area,
+            f"{counted} practice item(s) with feedback come before graded items of the same "
+            f"skill; each module needs at least {MIN_PRACTICE} (see the authoring guide's "
+            f'"Practice items")',
+        )
+    else:
+        report.passed.append(f"{area}: {counted} practice items before the graded ones")
+
+
 def check_minutes(lesson: Lesson, nb: nbformat.NotebookNode, report: CheckReport) -> None:
     """The stated ``minutes`` must be within the tolerance of the read-through estimate."""
     from .minutes import TOLERANCE, estimate_minutes
@@ -279,6 +358,69 @@ def check_minutes(lesson: Lesson, nb: nbformat.NotebookNode, report: CheckReport
         f"minutes: {estimate.suggested} in the front matter (see the authoring guide's "
         f'"Estimated time")',
     )
+
+
+def check_narrative(lesson: Lesson, sources: set[str], report: CheckReport) -> None:
+    """A lesson holding the course's sourced narrative cites a real source for every fact."""
+    from .context import NARRATIVE_HEADING, narrative_problems
+
+    if lesson.path is None:
+        return
+    text = lesson.path.read_text(encoding="utf-8")
+    if NARRATIVE_HEADING not in text:
+        return
+    report.modules_with_narrative.append(lesson.id)
+    problems = narrative_problems(text, sources)
+    for problem in problems:
+        report.error(lesson.id, problem)
+    if not problems:
+        report.passed.append(f"{lesson.id}: every sentence of the narrative cites its sources")
+
+
+def check_glossary(sources: set[str], report: CheckReport) -> None:
+    """Every glossary entry is defined and cites a source id that resolves."""
+    from . import data
+    from .context import glossary_problems
+
+    try:
+        glossary = data.glossary()
+    except Exception as exc:  # any failure to load is a finding, not a crash
+        report.error("data", f"the glossary could not be loaded: {exc}")
+        return
+    problems = glossary_problems(glossary, sources)
+    for problem in problems:
+        report.error("data", problem)
+    if not problems:
+        report.passed.append(f"data: {len(glossary)} glossary entries, each with its sources")
+
+
+def check_figures(report: CheckReport) -> None:
+    """The course-wide base map and timeline must render from the shipped data alone."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .maps import base_map, base_map_alt_text
+    from .timeline import course_timeline, course_timeline_alt_text
+
+    for name, draw, alt in (
+        ("the base map of Syria", base_map, base_map_alt_text),
+        ("the course timeline", course_timeline, course_timeline_alt_text),
+    ):
+        try:
+            ax = draw()
+            buffer = io.BytesIO()
+            ax.figure.savefig(buffer, format="png")
+            plt.close(ax.figure)
+            if not buffer.getvalue() or not alt().strip():
+                raise ValueError("it drew nothing, or has no alt text")
+        except Exception as exc:  # any failure to draw is a finding, not a crash
+            report.error("data", f"{name} does not render from the shipped data: {exc}")
+            continue
+        report.passed.append(f"data: {name} renders from the shipped data, with alt text")
 
 
 def check_data(root: Path, report: CheckReport) -> None:
@@ -299,6 +441,8 @@ def check_data(root: Path, report: CheckReport) -> None:
     except Exception as exc:  # any failure to load is a finding, not a crash
         report.error("data", f"the datasets could not be loaded: {exc}")
         return
+    check_figures(report)
+    check_glossary(known_source_ids(root), report)
     from .datacheck import validate_package
 
     problems = validate_package()
@@ -407,6 +551,14 @@ def run_checks(
         course_cue = course_longest_finding(report.modules)
         if course_cue:
             report.error("course", f"item writing: {course_cue}")
+        if not report.modules_with_narrative and modules is None:
+            from .context import NARRATIVE_HEADING
+
+            report.error(
+                "course",
+                f"no lesson has the sourced 2011–2019 narrative (a section headed "
+                f"{NARRATIVE_HEADING!r}); module 03 should",
+            )
     check_data(root, report)
     if execute and report.ok:
         check_execution(lessons, keys, report, progress)

@@ -47,6 +47,7 @@ __all__ = [
     "essay_text",
     "estimates",
     "events",
+    "glossary",
     "load",
     "paragraph",
     "places",
@@ -390,7 +391,7 @@ def show_essay(residue: bool = True) -> HTML:
 # --- the data package: tables loaded by name, typed from datapackage.json ----------
 
 #: Tabular resources of ``datapackage.json`` that :func:`load` returns.
-RESOURCES = ("sources", "claims", "paragraphs", "places", "events", "estimates")
+RESOURCES = ("sources", "claims", "paragraphs", "places", "events", "estimates", "glossary")
 
 
 def _descriptor(root: Path | None = None) -> dict:
@@ -514,6 +515,30 @@ def estimates() -> pd.DataFrame:
     return load("estimates")
 
 
+def glossary() -> pd.DataFrame:
+    """Return the glossary: the actors and terms the lessons use, each with its sources.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry. Columns ``term`` (string), ``kind`` (category:
+        ``actor`` or ``term``), ``definition`` (string, neutral, in the
+        course's own words), ``source_ids`` (string, ``;``-separated source
+        ids, see :func:`sources`) and ``notes`` (string: other spellings,
+        the essay's usage, cross-references).
+
+    Examples
+    --------
+    >>> from course import data
+    >>> table = data.glossary()
+    >>> table.loc[table["term"] == "sortie", "kind"].item()
+    'term'
+    >>> "S122" in table.loc[table["term"] == "sortie", "source_ids"].item()
+    True
+    """
+    return load("glossary")
+
+
 def _ids_in(value: object) -> list[str]:
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return []
@@ -587,3 +612,62 @@ def _find_row(key: str, table: str | None = None) -> pd.Series:
         if not match.empty:
             return match.iloc[0]
     raise KeyError(f"No row with id {key!r} in {', '.join(tables)}")
+
+
+#: The outlets with a lateral-reading card in ``datasets/lateral/`` (resource ``lateral-cards``).
+LATERAL_OUTLETS = ("SOHR", "ISW", "Sputnik")
+
+
+def lateral_cards(outlet: str | None = None) -> pd.DataFrame:
+    """Return the lateral-reading source cards: what a search about each outlet finds.
+
+    Module 02 asks who runs SOHR, what ISW is and who funds it, and who owns
+    Sputnik. With internet, students find out in a new browser tab; without
+    it, these cards give what such a search finds. Each row is one statement
+    about one outlet, in the course's own words, with the page it rests on
+    (``url``, and ``source_ids`` where a course source's affiliation note cites
+    the same page), how that page was seen (``access``) and when it was read
+    (``read_date``). ``topic`` says what the statement answers: ``what_it_is``,
+    ``who_runs_it``, ``where_based`` or ``funding``.
+
+    Parameters
+    ----------
+    outlet : str, optional
+        One of :data:`LATERAL_OUTLETS` (any case); all cards when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per statement, every column a pandas ``string`` (empty cells are ``<NA>``).
+
+    Raises
+    ------
+    ValueError
+        If ``outlet`` has no card.
+
+    Examples
+    --------
+    >>> from course import data
+    >>> sorted(set(data.lateral_cards()["outlet"]))
+    ['ISW', 'SOHR', 'Sputnik']
+    >>> data.lateral_cards("sohr")["topic"].iloc[0]
+    'what_it_is'
+    """
+    folder = datasets_dir()
+    paths = _resource("lateral-cards", folder)["path"]
+    frames = [
+        pd.read_csv(
+            folder / path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
+        )
+        for path in ([paths] if isinstance(paths, str) else paths)
+    ]
+    cards = pd.concat(frames, ignore_index=True).astype("string")
+    if outlet is None:
+        return cards
+    wanted = {name.lower(): name for name in LATERAL_OUTLETS}.get(str(outlet).strip().lower())
+    if wanted is None:
+        raise ValueError(
+            f"There is no source card for {outlet!r}. Choose one of "
+            f"{', '.join(LATERAL_OUTLETS)}, or call data.lateral_cards() for all of them."
+        )
+    return cards[cards["outlet"] == wanted].reset_index(drop=True)
