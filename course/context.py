@@ -31,6 +31,7 @@ __all__ = [
     "GLOSSARY_COLUMNS",
     "NARRATIVE_HEADING",
     "REQUIRED_TERMS",
+    "glossary_markdown",
     "glossary_problems",
     "narrative_problems",
     "narrative_section",
@@ -329,3 +330,32 @@ def glossary_problems(
                 "sourced definition."
             )
     return problems
+
+
+def glossary_markdown(glossary: pd.DataFrame) -> str:
+    """Return the glossary as a Markdown page (``docs/glossary.md`` is this text).
+
+    Actors first, then terms, each alphabetically; every entry ends with its
+    source ids, which ``datasets/sources.csv`` resolves.
+    """
+    lines = [
+        "# Glossary: actors and terms",
+        "",
+        "The actors and terms the course uses, each with its sources (ids from",
+        "`datasets/sources.csv`). The same table is `datasets/glossary.csv`; in a",
+        "notebook, `data.glossary()` loads it, and module 03 shows it. This page is",
+        "generated from that table (`course.context.glossary_markdown`).",
+        "",
+    ]
+    for kind, title in (("actor", "Actors"), ("term", "Terms")):
+        rows = glossary[glossary["kind"] == kind].sort_values("term", key=lambda s: s.str.lower())
+        if rows.empty:
+            continue
+        lines += [f"## {title}", ""]
+        for row in rows.itertuples():
+            sources = ", ".join(s.strip() for s in str(row.source_ids).split(";") if s.strip())
+            lines += [f"**{row.term}.** {row.definition} [{sources}]", ""]
+            notes = "" if pd.isna(row.notes) else str(row.notes).strip()
+            if notes:
+                lines += [f"*Note.* {notes}", ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -154,3 +154,22 @@ def test_an_entry_without_sources_or_definition_is_reported(glossary, known):
     assert any(p.startswith('glossary "SOHR" cites no source') for p in problems)
     assert any(p.startswith('glossary "sortie": source S999') for p in problems)
     assert any(p.startswith('glossary "FSA" has no definition') for p in problems)
+
+
+def test_the_glossary_page_is_generated_from_the_table():
+    """Is docs/glossary.md exactly the page built from datasets/glossary.csv, every entry on it?"""
+    from pathlib import Path
+
+    from course import data
+    from course.context import glossary_markdown
+
+    glossary = data.glossary()
+    page = (Path(__file__).resolve().parent.parent / "docs" / "glossary.md").read_text(
+        encoding="utf-8"
+    )
+    assert page == glossary_markdown(glossary), (
+        "docs/glossary.md is out of date: regenerate it with "
+        "course.context.glossary_markdown(data.glossary())"
+    )
+    for term in glossary["term"]:
+        assert f"**{term}.**" in page
