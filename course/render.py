@@ -30,10 +30,13 @@ import datetime as _dt
 import html
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .grading.score import Result, describe_answer
+from .describe import describe_answer
 from .items.spec import ItemSpec
+
+if TYPE_CHECKING:
+    from .grading.score import Result
 
 __all__ = [
     "VERDICT_WORDS",

@@ -43,8 +43,8 @@ import ipywidgets as widgets
 import traitlets
 
 from ..answers import HISTORY_LIMIT, AnswerBook
+from ..describe import describe_answer
 from ..execution import nbgrader_execution
-from ..grading.score import describe_answer
 from ..render import format_saved_at, points_label, render_html, render_text
 from .spec import ItemSpec
 
