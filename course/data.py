@@ -456,7 +456,9 @@ def load(name: str, root: Path | None = None) -> pd.DataFrame:
         elif kind == "boolean":
             df[col] = df[col].str.lower().map({"true": True, "false": False}).astype("boolean")
         elif enum:
-            df[col] = pd.Categorical(df[col], categories=list(enum))
+            # A value outside the vocabulary becomes missing (the data package check reports it).
+            known = df[col].where(df[col].isin(list(enum)))
+            df[col] = pd.Categorical(known, categories=list(enum))
         else:
             df[col] = df[col].astype("string")
     return df

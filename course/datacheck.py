@@ -45,7 +45,8 @@ def validate_package(folder: str | Path | None = None) -> list[str]:
     except ImportError:
         return [
             "frictionless is not installed, so the data package could not be validated; "
-            'install it with `python3 -m pip install -e ".[test]"`'
+            "install the instructor tools with "
+            '`python3 -m pip install -e ".[instructor]"` in your clone'
         ]
     report = frictionless.Package(str(folder / "datapackage.json")).validate()
     if not report.valid:

@@ -53,7 +53,8 @@ def project_root() -> Path:
     raise LessonError(
         "The lessons and answer keys were not found. They live in the course repository "
         "(notebooks/ and autograde/), not in the installed package: clone the repository and "
-        "run `pip install -e .` there, or set CLAIMS_EVIDENCE_HOME to the repository folder."
+        'run `pip install -e ".[instructor]"` there, or set CLAIMS_EVIDENCE_HOME to the '
+        "repository folder."
     )
 
 

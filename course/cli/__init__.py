@@ -1,42 +1,52 @@
-"""The ``course`` command: a Typer root that composes one module per command."""
+"""The ``course`` command line (instructor tools): a Typer app built in :mod:`course.cli._app`.
+
+The command needs the ``instructor`` extra (nbgrader, Typer, PyYAML…). On a
+student's install, which has only what a kernel needs, :func:`main` says so
+and how to install it, instead of failing with a traceback.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
+from typing import Any
 
-from . import (
-    check_cmd,
-    demo_cmd,
-    explain_cmd,
-    grade_cmd,
-    init_cmd,
-    keys_cmd,
-    lab_setup_cmd,
-    list_cmd,
-    release_cmd,
-    report_cmd,
+__all__ = ["INSTRUCTOR_INSTALL", "main"]
+
+#: How to install the instructor tools (said whenever one of them is missing).
+INSTRUCTOR_INSTALL = (
+    'python3 -m pip install "claims-and-evidence[instructor]" '
+    '(in a clone of the course: python3 -m pip install -e ".[instructor]")'
 )
 
-app = typer.Typer(
-    name="course",
-    help="Claims & Evidence: build, release and grade the course with nbgrader.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("list")(list_cmd.list_modules)
-app.command("init")(init_cmd.init)
-app.command("release")(release_cmd.release)
-app.command("grade")(grade_cmd.grade)
-app.command("keys")(keys_cmd.keys)
-app.command("report")(report_cmd.report)
-app.command("explain")(explain_cmd.explain)
-app.command("debrief")(explain_cmd.debrief)
-app.command("check")(check_cmd.check)
-app.command("demo")(demo_cmd.demo)
-app.command("lab-setup")(lab_setup_cmd.lab_setup)
+#: Top-level modules of the instructor extra: missing one means that extra is not installed.
+_INSTRUCTOR_MODULES = {
+    "typer", "rich", "yaml", "nbgrader", "nbclient", "nbconvert", "nbformat", "jupytext",
+    "jsonschema", "jinja2", "psutil", "frictionless", "jupyter_server", "jupyter_client",
+    "jupyter_core", "jupyterlab_server", "setuptools",
+}  # fmt: skip
 
 
 def main() -> None:
     """Run the ``course`` command line."""
-    app(prog_name="course")
+    try:
+        from ._app import app
+
+        app(prog_name="course")
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in _INSTRUCTOR_MODULES:
+            raise
+        sys.stderr.write(
+            f"The `course` command is for instructors, and this environment lacks its tools "
+            f"({missing} is not installed). A student's environment needs only the package "
+            f"itself. To run `course`, install the instructor tools: {INSTRUCTOR_INSTALL}\n"
+        )
+        raise SystemExit(1) from None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from ._app import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
