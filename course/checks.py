@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import nbformat
 
@@ -37,6 +38,9 @@ from .keys import (
     load_key,
 )
 from .lessons import Lesson, LessonError, find_lessons, project_root
+
+if TYPE_CHECKING:  # pragma: no cover - only for type checkers
+    from matplotlib.figure import Figure
 
 __all__ = ["CheckReport", "Finding", "run_checks"]
 
@@ -297,7 +301,8 @@ def check_practice(
                 practice.append((index, spec))
     counted = 0
     for index, spec in practice:
-        skill = (spec.practice or {}).get("skill")
+        details = spec.practice or {}  # never None here: only practice items are listed
+        skill = details.get("skill")
         if skill is None:
             continue
         if not any(skill in skills for at, skills in later_skills if at > index):
@@ -308,8 +313,8 @@ def check_practice(
                 f"skill as the key does",
             )
             continue
-        texts = [str(spec.practice.get("explanation", ""))]
-        feedback = spec.practice.get("feedback") or {}
+        texts = [str(details.get("explanation", ""))]
+        feedback = details.get("feedback") or {}
         if isinstance(feedback, dict):
             texts += [str(v) for v in feedback.values()]
         cited = {f"{m.group(1)}{int(m.group(2))}" for t in texts for m in CITATION.finditer(t)}
@@ -413,8 +418,9 @@ def check_figures(report: CheckReport) -> None:
         try:
             ax = draw()
             buffer = io.BytesIO()
-            ax.figure.savefig(buffer, format="png")
-            plt.close(ax.figure)
+            figure = cast("Figure", ax.figure)  # each draws on a new figure of its own
+            figure.savefig(buffer, format="png")
+            plt.close(figure)
             if not buffer.getvalue() or not alt().strip():
                 raise ValueError("it drew nothing, or has no alt text")
         except Exception as exc:  # any failure to draw is a finding, not a crash
@@ -492,11 +498,11 @@ def check_execution(
                 report.passed.append(f"{module}: released notebook runs top to bottom, blank")
         keys = {m: load_key(course / "autograde" / "keys" / f"{m}.yaml") for m in ids}
         for module in ids:
-            for student in (
+            for sim in (
                 SimStudent("check-blank", "blank", 0),
                 SimStudent("check-perfect", "perfect", 1),
             ):
-                submit_student(course, module, student, keys[module])
+                submit_student(course, module, sim, keys[module])
         grade = GradeReport()
         autograde_modules(course, ids, grade, force=True, progress=progress)
         import json

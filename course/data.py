@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
@@ -394,15 +394,19 @@ def show_essay(residue: bool = True) -> HTML:
 RESOURCES = ("sources", "claims", "paragraphs", "places", "events", "estimates", "glossary")
 
 
-def _descriptor(root: Path | None = None) -> dict:
+def _descriptor(root: Path | None = None) -> dict[str, Any]:
     import json
 
     folder = root or datasets_dir()
-    return json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor: dict[str, Any] = json.loads(
+        (folder / "datapackage.json").read_text(encoding="utf-8")
+    )
+    return descriptor
 
 
-def _resource(name: str, root: Path | None = None) -> dict:
-    for resource in _descriptor(root)["resources"]:
+def _resource(name: str, root: Path | None = None) -> dict[str, Any]:
+    resources: list[dict[str, Any]] = _descriptor(root)["resources"]
+    for resource in resources:
         if resource["name"] == name:
             return resource
     raise KeyError(f"No resource {name!r} in datapackage.json; known: {', '.join(RESOURCES)}")

@@ -717,8 +717,12 @@ def _missing_answers(
             intake = read_intake_report(course_dir, student, module)
             if intake is None:
                 continue
-            copied = intake.get("copied") if isinstance(intake.get("copied"), dict) else {}
-            refused = intake.get("refused") if isinstance(intake.get("refused"), list) else []
+            copied = intake.get("copied")
+            if not isinstance(copied, dict):
+                copied = {}
+            refused = intake.get("refused")
+            if not isinstance(refused, list):
+                refused = []
             refused_paths = {str(r.get("path")) for r in refused if isinstance(r, dict)}
             whole = f"{student}/{module}" in refused_paths
             if intake.get("missing_notebooks"):

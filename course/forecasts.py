@@ -94,7 +94,7 @@ def normalize(value: Any) -> dict[str, Any]:
     whole = (isinstance(probability, int) and not isinstance(probability, bool)) or (
         isinstance(probability, float) and probability.is_integer()  # False for NaN, infinity
     )
-    if not whole:
+    if not whole or not isinstance(probability, int | float):
         raise ValueError(
             f"the probability must be a whole number of percent, not {short_repr(probability)}"
         )

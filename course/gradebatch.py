@@ -117,13 +117,17 @@ def _graded_since(course_dir: Path, module: str, student: str, since: float) -> 
 
 def _collect_problems(course_dir: Path, module: str, student: str, report: GradeReport) -> None:
     intake = read_intake_report(course_dir, student, module) or {}
-    refused = intake.get("refused") if isinstance(intake.get("refused"), list) else []
+    refused = intake.get("refused")
+    if not isinstance(refused, list):
+        refused = []
     refusals = {
         Refusal(str(r.get("path", "")), str(r.get("reason", ""))).message(module)
         for r in refused
         if isinstance(r, dict)
     }
-    missing = intake.get("missing") if isinstance(intake.get("missing"), list) else []
+    missing = intake.get("missing")
+    if not isinstance(missing, list):
+        missing = []
     for problem in intake.get("problems", []) if isinstance(intake.get("problems"), list) else []:
         # The intake lists its refusals, each notebook replaced by the blank release, then
         # each notebook not handed in (graded as the blank release too).
@@ -267,7 +271,8 @@ def autograde_modules(
                 first_failures[outcome.task] = outcome
             tally.first_try(outcome, good)
 
-        with reaping(leftovers := []):
+        leftovers: list[str] = []
+        with reaping(leftovers):
             WorkerPool(course_dir, jobs, task_timeout=timeout).run(tasks, first)
             if first_failures:
                 retry_started = time.time()

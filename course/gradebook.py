@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from traitlets.config.loader import PyFileConfigLoader
+
+if TYPE_CHECKING:  # pragma: no cover - only for type checkers
+    from nbgrader.api import Gradebook
 
 __all__ = ["course_config", "db_url", "open_gradebook"]
 
@@ -25,7 +29,7 @@ def db_url(course_dir: str | Path) -> str:
 
 
 @contextlib.contextmanager
-def open_gradebook(course_dir: str | Path) -> Iterator[object]:
+def open_gradebook(course_dir: str | Path) -> Iterator[Gradebook]:
     """Open the course's gradebook (``nbgrader.api.Gradebook``)."""
     from nbgrader.api import Gradebook
 

@@ -149,7 +149,7 @@ def find_lessons(
     folder = Path(lessons_dir) if lessons_dir else project_root() / "notebooks"
     lessons = [load_lesson(p) for p in sorted(folder.glob("[0-9][0-9]-*.md"))]
     if modules:
-        wanted = []
+        wanted: list[Lesson] = []
         for name in modules:
             match = [
                 lesson

@@ -36,6 +36,7 @@ import pandas as pd
 from . import data
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
+    import numpy as np
     from matplotlib.axes import Axes
 
 __all__ = [
@@ -245,7 +246,7 @@ def _draw_polygons(ax: Axes, feature: dict, **style: object) -> list:
     patches = []
     for polygon in _polygons(feature["geometry"]):
         vertices: list[list[float]] = []
-        codes: list[int] = []
+        codes: list[np.uint8] = []
         for ring in polygon:
             vertices += ring
             codes += [Path.MOVETO] + [Path.LINETO] * (len(ring) - 2) + [Path.CLOSEPOLY]

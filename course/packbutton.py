@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import os
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -77,7 +78,7 @@ class PackButton(widgets.VBox):
         self.folder = folder
         self.student = student
         self.dest = dest
-        self.last_zip = None
+        self.last_zip: Path | None = None
         self.button = widgets.Button(
             description=PACK_LABEL,
             tooltip=PACK_TOOLTIP,

@@ -74,7 +74,10 @@ class _Worker:
             env=env,
             start_new_session=True,
         )
-        os.set_blocking(self.proc.stdout.fileno(), False)
+        assert self.proc.stdout is not None  # stdout=PIPE
+        #: The worker's replies (the pipe of ``proc.stdout``).
+        self.stdout: IO[bytes] = self.proc.stdout
+        os.set_blocking(self.stdout.fileno(), False)
         self.buffer = b""
         self.ready = False
         self.task: Task | None = None
@@ -101,7 +104,7 @@ class _Worker:
     def read_lines(self) -> list[dict] | None:
         """Return the complete reply lines available, or None at end of file."""
         try:
-            chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+            chunk = os.read(self.stdout.fileno(), 1 << 16)
         except BlockingIOError:
             return []
         if not chunk:
@@ -183,7 +186,7 @@ class WorkerPool:
 
         def retire(worker: _Worker, *, kill: bool) -> None:
             with contextlib.suppress(KeyError, ValueError):
-                selector.unregister(worker.proc.stdout)
+                selector.unregister(worker.stdout)
             worker.stop(kill=kill)
             workers.remove(worker)
 
@@ -192,7 +195,7 @@ class WorkerPool:
                 while queue and len(workers) < min(self.jobs, len(queue) + _busy(workers)):
                     worker = _Worker(self.course_dir)
                     workers.append(worker)
-                    selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)
+                    selector.register(worker.stdout, selectors.EVENT_READ, worker)
                 for worker in workers:
                     if not worker.busy and queue:
                         task_id, task = queue.popleft()

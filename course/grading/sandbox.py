@@ -367,8 +367,8 @@ class SandboxPlan:
         for path in python:
             args += _mount(path)
         hidden = [root, *(Path(os.path.realpath(p)) for p in self.extra_hidden)]
-        for folder in hidden:
-            args += ["--perms", "0555", "--tmpfs", str(folder)]
+        for hidden_dir in hidden:
+            args += ["--perms", "0555", "--tmpfs", str(hidden_dir)]
         # A Python installation inside the course folder stays usable.
         for path in python:
             if any(_inside(path, h) and path != h for h in hidden):
@@ -376,8 +376,8 @@ class SandboxPlan:
         cwd_path = Path(cwd)
         args += ["--bind", str(self.workdir), str(cwd_path)]
         args += ["--bind", str(self.runtime_dir), str(self.runtime_dir)]
-        for folder in hidden:  # last, so the mounts above could be made inside them
-            args += ["--remount-ro", str(folder)]
+        for hidden_dir in hidden:  # last, so the mounts above could be made inside them
+            args += ["--remount-ro", str(hidden_dir)]
         args += ["--chdir", str(cwd_path), "--"]
         return args + list(cmd)
 

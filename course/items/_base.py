@@ -37,7 +37,7 @@ import random
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 import ipywidgets as widgets
 import traitlets
@@ -294,7 +294,7 @@ def _live_saved(item_id: str, book: AnswerBook | None) -> str:
     )
 
 
-class SavedAnswer(widgets.HTML):
+class SavedAnswer(widgets.HTML):  # type: ignore[misc]  # ipywidgets has no types
     """A line under a question that shows its saved answer and follows every save.
 
     Grade cells show it through :func:`show_saved`. Whenever an item with the
@@ -388,7 +388,7 @@ class _NoChange(Exception):
     """The controls do not hold a new answer (an empty or unreadable box); says why."""
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[numbers.Real]:
     return (
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
@@ -396,7 +396,7 @@ def _is_number(value: Any) -> bool:
     )
 
 
-class _Item(widgets.VBox):
+class _Item(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
     """Base of every exercise widget. Subclasses set :attr:`kind` and the control hooks."""
 
     #: The item kind (a value of ``spec.CLASS_KINDS``).
@@ -656,24 +656,24 @@ class _Item(widgets.VBox):
             key = "correct" if ok else "incorrect"
             return ok, [str(feedback[key])] if key in feedback else []
         if kind == "classification":
-            answer = answer if isinstance(answer, Mapping) else {}
+            categories: Mapping[Any, Any] = answer if isinstance(answer, Mapping) else {}
             lines = []
-            right = 0
+            classified = 0
             for n, sid in enumerate(self.order, start=1):
                 cat = value.get(sid)
-                accepted = answer.get(sid)
-                accepted = [accepted] if isinstance(accepted, str) else list(accepted or [])
+                allowed = categories.get(sid)
+                allowed = [allowed] if isinstance(allowed, str) else list(allowed or [])
                 if cat is None:
                     lines.append(f"Statement {n}: not classified yet.")
-                elif cat in accepted:
-                    right += 1
+                elif cat in allowed:
+                    classified += 1
                 else:
                     extra = f" {feedback[sid]}" if sid in feedback else ""
                     lines.append(f"Statement {n}: not quite.{extra}")
             total = len(self.spec.statements)
-            if right == total:
+            if classified == total:
                 return True, []
-            return False, [f"{right} of {total} statements classified correctly.", *lines]
+            return False, [f"{classified} of {total} statements classified correctly.", *lines]
         if kind == "ordering":
             target = list(answer or [])
             if list(value) == target:

@@ -93,7 +93,7 @@ def picks_of(spec: ItemSpec, value: Any) -> list[str | None] | None:
     if spec.kind == "classification":
         if not isinstance(value, Mapping):
             return None
-        chosen = [
+        pairs: list[str | None] = [
             f"{sid}:{cid}"
             for sid, cid in value.items()
             if isinstance(sid, str)
@@ -101,7 +101,7 @@ def picks_of(spec: ItemSpec, value: Any) -> list[str | None] | None:
             and isinstance(cid, str)
             and cid in spec.categories
         ]
-        return chosen or [None]
+        return pairs or [None]
     return None
 
 

@@ -226,7 +226,7 @@ class SanitizeCells(NbGraderPreprocessor):
             nb["metadata"] = NotebookNode()
         if raw_ids is None or len(raw_ids) != len(nb.cells):
             raw_ids = [cell.get("id") for cell in nb.cells]
-        src_cells = {}  # grade id -> source cell, in source order
+        src_cells: dict[str, NotebookNode] = {}  # grade id -> source cell, in source order
         for cell in source.cells:
             meta = cell.metadata.get("nbgrader")
             if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):

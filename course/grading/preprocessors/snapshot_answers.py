@@ -99,7 +99,9 @@ class SnapshotAnswers(NbGraderPreprocessor):
             return
         report = read_intake_report(root, info["student"], info["assignment"]) or {}
         name = answers_filename(info["notebook"])
-        refused = report.get("refused") if isinstance(report.get("refused"), list) else []
+        refused = report.get("refused")
+        if not isinstance(refused, list):
+            refused = []
         whole = f"{info['student']}/{info['assignment']}"
         for entry in refused:
             path = str(entry.get("path", "")) if isinstance(entry, dict) else ""
