@@ -264,11 +264,6 @@ def _json_problem(value: Any, depth: int = 0) -> str | None:
     return f"holds a Python {type(value).__name__}, which is not JSON data"
 
 
-def _check_json_value(value: Any, depth: int = 0) -> bool:
-    """Return True if ``value`` is plain JSON data of a sane depth and size."""
-    return _json_problem(value, depth) is None
-
-
 def _valid_item_id(item_id: Any) -> bool:
     return (
         isinstance(item_id, str)
@@ -526,7 +521,6 @@ class AnswerBook:
         self.path = answers_path(self.notebook, self.folder)
         #: Human-readable notes for the student (a file set aside, records dropped).
         self.problems: list[str] = []
-        self._set_aside: Path | None = None
         first = read_answers(self.path, notebook=self.notebook)
         self._note(first)
 
@@ -567,7 +561,6 @@ class AnswerBook:
         """Copy the file aside before a save drops the records it could not read."""
         target = self._aside_path()
         shutil.copyfile(self.path, target)
-        self._set_aside = target
         self.problems.append(
             "Some of your saved answers could not be read, so a copy of your answers file "
             f"was kept as {target.name} before saving. Nothing was deleted: your instructor "
@@ -578,7 +571,6 @@ class AnswerBook:
     def _set_aside_unreadable(self) -> Path:
         target = self._aside_path()
         os.replace(self.path, target)
-        self._set_aside = target
         self.problems.append(
             f"Your answers file could not be read, so it was kept as {target.name} "
             "and a new one was started. Nothing was deleted: your instructor can recover "

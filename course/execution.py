@@ -1,4 +1,4 @@
-"""Tell a student's kernel from a kernel that nbgrader runs to grade or validate.
+"""Where the kernel runs: a student's own, or one nbgrader runs; and whose it is.
 
 nbgrader sets the environment variable ``NBGRADER_EXECUTION`` while it runs a
 notebook: ``"autograde"`` during ``nbgrader autograde`` (and so during
@@ -10,9 +10,10 @@ line, packing a zip for an LMS) check it and stay quiet while nbgrader runs.
 
 from __future__ import annotations
 
+import getpass
 import os
 
-__all__ = ["NBGRADER_EXECUTION", "nbgrader_execution"]
+__all__ = ["NBGRADER_EXECUTION", "nbgrader_execution", "student_name"]
 
 #: The environment variable nbgrader sets while it executes a notebook.
 NBGRADER_EXECUTION = "NBGRADER_EXECUTION"
@@ -28,3 +29,18 @@ def nbgrader_execution() -> str | None:
         None in a student's own kernel.
     """
     return os.environ.get(NBGRADER_EXECUTION) or None
+
+
+def student_name() -> str:
+    """Return the student's user name: ``JUPYTERHUB_USER``, ``NB_USER`` or the login name.
+
+    Some containers have no login name for their user; then ``"student"``.
+    """
+    for var in ("JUPYTERHUB_USER", "NB_USER"):
+        name = os.environ.get(var)
+        if name:
+            return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        return "student"

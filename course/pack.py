@@ -14,7 +14,6 @@ zip nor puts packing instructions in the graded notebook or the feedback.
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import zipfile
@@ -23,17 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .answers import answers_filename
-from .execution import nbgrader_execution
+from .execution import nbgrader_execution, student_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from .packbutton import PackButton
 
 __all__ = ["Packed", "pack_button", "pack_submission", "pack_zip", "student_name"]
-
-
-def student_name() -> str:
-    """Return the student's login name as JupyterHub or the system reports it."""
-    return os.environ.get("JUPYTERHUB_USER") or os.environ.get("NB_USER") or getpass.getuser()
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -475,8 +475,3 @@ def _force_rmtree(path: Path) -> None:
             func(target)
 
     shutil.rmtree(path, onerror=onerror)
-
-
-def hidden_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Return existing folders among ``paths`` (extra folders to hide in the sandbox)."""
-    return [Path(p) for p in paths if Path(p).exists()]

@@ -27,7 +27,6 @@ item; practice items carry their own answer in the lesson and get feedback at on
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import html
 import math
@@ -44,7 +43,7 @@ import traitlets
 
 from ..answers import HISTORY_LIMIT, AnswerBook
 from ..describe import describe_answer
-from ..execution import nbgrader_execution
+from ..execution import nbgrader_execution, student_name
 from ..render import format_saved_at, points_label, render_html, render_text
 from .spec import ItemSpec
 
@@ -160,18 +159,6 @@ def current_book() -> AnswerBook:
     if _current_book is None:
         raise RuntimeError(SETUP_MESSAGE)
     return _current_book
-
-
-def student_name() -> str:
-    """Return the student's user name: ``JUPYTERHUB_USER``, ``NB_USER`` or the login name."""
-    for var in ("JUPYTERHUB_USER", "NB_USER"):
-        name = os.environ.get(var)
-        if name:
-            return name
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (some containers)
-        return "student"
 
 
 def shuffled(ids: Iterable[str], seed: str) -> list[str]:
