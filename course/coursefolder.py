@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .build import write_source
 from .grading.config import DEFAULT_COURSE_ID, render_nbgrader_config
+from .grading.limits import CELL_TIMEOUT, MEMORY_LIMIT_MIB, NOTEBOOK_TIMEOUT
 from .grading.manifest import write_keys
 from .lessons import Lesson, find_lessons, project_root
 
@@ -49,9 +50,9 @@ def init_course(
     course_id: str = DEFAULT_COURSE_ID,
     db_url: str | None = None,
     show_explanations: bool = False,
-    timeout: int = 30,
-    notebook_timeout: int = 600,
-    memory_limit: int = 4096,
+    timeout: int = CELL_TIMEOUT,
+    notebook_timeout: int = NOTEBOOK_TIMEOUT,
+    memory_limit: int = MEMORY_LIMIT_MIB,
     sandbox: str = "auto",
     overwrite_config: bool = False,
 ) -> list[Lesson]:

@@ -143,8 +143,10 @@ def pack_submission(
 
     Examples
     --------
-    >>> pack_submission("01-close-reading")  # doctest: +SKIP
-    PosixPath('jdoe__01-close-reading.zip')
+    In the last cell of a notebook (it returns ``jdoe__01-close-reading.zip``
+    for the student ``jdoe``)::
+
+        pack_submission("01-close-reading")
     """
     if nbgrader_execution() is not None:
         return None
@@ -193,8 +195,10 @@ def pack_button(
 
     Examples
     --------
-    >>> from course import pack_button  # doctest: +SKIP
-    >>> pack_button("01-close-reading")  # doctest: +SKIP
+    In a cell of its own at the end of a lesson::
+
+        from course import pack_button
+        pack_button("01-close-reading")
     """
     if nbgrader_execution() is not None:
         return None

@@ -16,6 +16,7 @@ from ..grading.config import (
     read_exchange_settings,
     set_config_values,
 )
+from ..grading.limits import CELL_TIMEOUT, MEMORY_LIMIT_MIB, NOTEBOOK_TIMEOUT
 from ..grading.sandbox import INSTALL_HINT, MODES, probe_bubblewrap
 from ..lessons import LessonError
 from ._ui import console, fail
@@ -38,13 +39,15 @@ def init(
     show_explanations: Annotated[
         bool, typer.Option(help="Let feedback show correct answers and explanations.")
     ] = False,
-    timeout: Annotated[int, typer.Option(help="Seconds one cell may run when grading.")] = 30,
+    timeout: Annotated[
+        int, typer.Option(help="Seconds one cell may run when grading.")
+    ] = CELL_TIMEOUT,
     notebook_timeout: Annotated[
         int, typer.Option(help="Seconds one whole notebook may run when grading (0: no limit).")
-    ] = 600,
+    ] = NOTEBOOK_TIMEOUT,
     memory_limit: Annotated[
         int, typer.Option(help="MiB of memory a student's kernel may use (0: no limit).")
-    ] = 4096,
+    ] = MEMORY_LIMIT_MIB,
     sandbox: Annotated[
         str | None,
         typer.Option(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .explain import SCHEDULE_FILE
+from .limits import CELL_TIMEOUT, MEMORY_LIMIT_MIB, NOTEBOOK_TIMEOUT
 
 __all__ = [
     "DEFAULT_COURSE_ID",
@@ -51,9 +52,9 @@ def configure(
     c: Any,
     *,
     keys_dir: str | None = None,
-    timeout: int = 30,
-    notebook_timeout: int = 600,
-    memory_limit: int = 4096,
+    timeout: int = CELL_TIMEOUT,
+    notebook_timeout: int = NOTEBOOK_TIMEOUT,
+    memory_limit: int = MEMORY_LIMIT_MIB,
     show_explanations: bool = False,
     sandbox: str = "auto",
     sandbox_network: bool = False,
@@ -176,9 +177,9 @@ def render_nbgrader_config(
     course_id: str = DEFAULT_COURSE_ID,
     db_url: str | None = None,
     show_explanations: bool = False,
-    timeout: int = 30,
-    notebook_timeout: int = 600,
-    memory_limit: int = 4096,
+    timeout: int = CELL_TIMEOUT,
+    notebook_timeout: int = NOTEBOOK_TIMEOUT,
+    memory_limit: int = MEMORY_LIMIT_MIB,
     sandbox: str = "auto",
 ) -> str:
     """Return the text of a course's ``nbgrader_config.py``."""

@@ -14,7 +14,23 @@ import sys
 import time
 from collections.abc import Callable
 
-__all__ = ["Deadline", "address_space_limiter", "memory_limits_supported"]
+__all__ = [
+    "CELL_TIMEOUT",
+    "MEMORY_LIMIT_MIB",
+    "NOTEBOOK_TIMEOUT",
+    "Deadline",
+    "address_space_limiter",
+    "memory_limits_supported",
+]
+
+#: The grading limits' defaults, in one place (``course init`` options, the
+#: ``configure`` arguments and the execute step's traits all use these).
+#: Seconds one cell may run while a submission is graded.
+CELL_TIMEOUT = 30
+#: Seconds one whole notebook may run while it is graded (0: no limit).
+NOTEBOOK_TIMEOUT = 600
+#: MiB of address space a student's kernel may use while graded (0: no limit).
+MEMORY_LIMIT_MIB = 4096
 
 
 def memory_limits_supported() -> bool:

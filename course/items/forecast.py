@@ -66,11 +66,12 @@ class Forecast(_Item):
 
     Examples
     --------
-    >>> q = Forecast(id="m00-fc-x", prompt="Will it happen?",  # doctest: +SKIP
-    ...              resolution="YES if it happens by 2018.", as_of="April 2016")
-    >>> q.value = {"probability": 70, "reason": "It is close."}  # doctest: +SKIP
-    >>> q.lock()  # doctest: +SKIP
-    True
+    In a lesson, after ``start(...)`` (``lock()`` returns True once locked)::
+
+        q = Forecast(id="m00-fc-x", prompt="Will it happen?",
+                     resolution="YES if it happens by 2018.", as_of="April 2016")
+        q.value = {"probability": 70, "reason": "It is close."}
+        q.lock()
     """
 
     kind = "forecast"

@@ -39,9 +39,11 @@ class SingleChoice(_Item):
 
     Examples
     --------
-    >>> q = SingleChoice(id="m00-x", prompt="Pick one",  # doctest: +SKIP
-    ...                  options={"a": "Apples", "b": "Pears"}, points=1)
-    >>> q.value = "b"  # doctest: +SKIP
+    In a lesson, after ``start(...)`` (setting ``value`` saves, as a click does)::
+
+        q = SingleChoice(id="m00-x", prompt="Pick one",
+                         options={"a": "Apples", "b": "Pears"}, points=1)
+        q.value = "b"
     """
 
     kind = "single_choice"

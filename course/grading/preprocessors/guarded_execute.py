@@ -11,7 +11,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Integer
 
 from ..context import coursedir_of
-from ..limits import Deadline, address_space_limiter
+from ..limits import MEMORY_LIMIT_MIB, NOTEBOOK_TIMEOUT, Deadline, address_space_limiter
 from ..sandbox import (
     MODES,
     Isolation,
@@ -72,12 +72,12 @@ class GuardedExecute(Execute):
         return km
 
     memory_limit = Integer(
-        4096,
+        MEMORY_LIMIT_MIB,
         help="MiB of address space a student's kernel may use; 0 for no limit.",
     ).tag(config=True)
 
     notebook_timeout = Integer(
-        600,
+        NOTEBOOK_TIMEOUT,
         help="Seconds one notebook may run in total; 0 for no limit.",
     ).tag(config=True)
 
