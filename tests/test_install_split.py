@@ -22,7 +22,7 @@ PACKAGE = ROOT / "course"
 #: The modules a student's kernel runs (see tests/test_student_runtime.py).
 STUDENT = [
     "__init__.py", "answers.py", "data.py", "describe.py", "execution.py", "forecasts.py",
-    "maps.py", "pack.py", "packbutton.py", "render.py", "timeline.py", "items",
+    "maps.py", "pack.py", "packbutton.py", "render.py", "timeline.py", "items", "kinds",
 ]  # fmt: skip
 
 

@@ -8,18 +8,18 @@ why; nothing here raises on bad student data.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 from ..answers import short_repr
-from ..describe import _ids, _label, describe_answer
+from ..describe import describe_answer
 from ..forecasts import first_locked, normalize
 from ..items.spec import ItemSpec
 from ..keys import ItemKey
+from ..kinds import Scored, get_kind
+from ..kinds._base import ids as _ids
+from ..kinds._base import option_label as _label
 
 __all__ = ["Result", "describe_answer", "describe_key", "score_item", "unanswered"]
 
@@ -97,108 +97,14 @@ def unanswered(spec: ItemSpec, key: ItemKey | None = None, *, problem: str | Non
     )
 
 
-def _fraction_selection(chosen: list[str], correct: set[str]) -> tuple[float, list[str]]:
-    """Hits minus false picks, over the number of correct options (over-selection costs)."""
-    if not correct:
-        return 0.0, ["the key lists no correct choice"]
-    hits = len(set(chosen) & correct)
-    false = len(set(chosen) - correct)
-    details = [f"{hits} of {len(correct)} correct choices selected"]
-    if false:
-        details.append(f"{false} incorrect choice(s) selected, each cancelling one correct one")
-    return (hits - false) / len(correct), details
-
-
-def _score_value(spec: ItemSpec, key: ItemKey, value: Any) -> tuple[float, list[str], list[str]]:
+def _score_value(spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
     """Return (fraction of full credit, details, problems) for a well-typed value."""
-    kind = spec.kind
-    opts = set(spec.options)
     if key.completion:
         return 1.0, ["completion credit for a saved answer"], []
-    if kind == "single_choice":
-        if not isinstance(value, str):
-            return 0.0, [], [f"the saved answer is not a single option id but {short_repr(value)}"]
-        if value not in opts:
-            problem = f"the saved option {short_repr(value)} is not one of this item's options"
-            return 0.0, [], [problem]
-        ok = value in _ids(key.answer)
-        return (1.0 if ok else 0.0), [], []
-    if kind in {"multiple_choice", "phrase_selection"}:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return 0.0, [], ["the saved answer is not a list of option ids"]
-        problems = []
-        unknown = sorted(set(value) - opts)
-        if unknown:
-            problems.append(f"unknown option id(s) ignored: {_id_list(unknown)}")
-        repeated = sorted(v for v, n in Counter(value).items() if n > 1)
-        if repeated:
-            problems.append(f"option id(s) saved twice or more, counted once: {_id_list(repeated)}")
-        chosen = [v for v in dict.fromkeys(value) if v in opts]
-        fraction, details = _fraction_selection(chosen, set(_ids(key.answer)))
-        return fraction, details, problems
-    if kind == "ordering":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return 0.0, [], ["the saved order is not a list of entry ids"]
-        if sorted(value) != sorted(opts):
-            return 0.0, [], ["the saved order does not list each entry exactly once"]
-        target = _ids(key.answer)
-        if len(target) < 2 or sorted(target) != sorted(opts):
-            return 0.0, [], ["the key's order does not list every entry"]
-        pos = {v: i for i, v in enumerate(value)}
-        pairs = list(combinations(target, 2))
-        right = sum(1 for a, b in pairs if pos[a] < pos[b])
-        return right / len(pairs), [f"{right} of {len(pairs)} pairs in the right order"], []
-    if kind == "classification":
-        if not isinstance(value, Mapping):
-            return 0.0, [], ["the saved answer is not a statement → category mapping"]
-        answer = key.answer if isinstance(key.answer, Mapping) else {}
-        right = 0
-        problems = []
-        for stmt in spec.statements:
-            cat = value.get(stmt)
-            if cat is None:
-                continue
-            if not isinstance(cat, str) or cat not in spec.categories:
-                problems.append(f"unknown category {short_repr(cat)} for statement {stmt}")
-                continue
-            if cat in _ids(answer.get(stmt)):
-                right += 1
-        unknown = sorted(str(s) for s in value if s not in spec.statements)
-        if unknown:
-            problems.append(f"unknown statement id(s) ignored: {_id_list(unknown)}")
-        total = len(spec.statements)
-        return right / total, [f"{right} of {total} statements classified correctly"], problems
-    if kind in {"numeric", "computed"}:
-        number = _finite(value)
-        if number is None:
-            return 0.0, [], [f"the saved answer is not a finite number but {short_repr(value)}"]
-        if key.value is None:
-            return 0.0, [], ["the key has no value"]
-        targets = [(key.value, key.tolerance, "")] + [
-            (a["value"], a["tolerance"], a["note"]) for a in key.accept
-        ]
-        for target, tol, note in targets:
-            if abs(number - target) <= tol + 1e-9 * max(1.0, abs(target)):
-                return 1.0, [f"accepted: {note}"] if note else [], []
-        return 0.0, [], []
-    return 0.0, [], [f"items of kind {kind!r} are not autograded"]
-
-
-def _finite(value: Any) -> float | None:
-    """Return ``value`` as a finite float, or None if it is not a number within float range."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer beyond float range
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _id_list(ids: list[str], limit: int = 10) -> str:
-    """Return ids as a short comma-separated list, each cut to a readable length."""
-    shown = ", ".join(i if len(i) <= 40 else i[:37] + "..." for i in ids[:limit])
-    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+    kind = get_kind(spec.kind)
+    if kind is None:
+        return 0.0, [], [f"items of kind {spec.kind!r} are not autograded"]
+    return kind.score(spec, key, value)
 
 
 def _kind_problem(spec: ItemSpec, record: Mapping[str, Any]) -> str | None:

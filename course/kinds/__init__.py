@@ -1,0 +1,30 @@
+"""Item kinds: one small class per kind, in a module of its own, found through a registry.
+
+Each kind says what its saved values mean, independent of the widget that
+records them: how a value is described in words
+(:meth:`~course.kinds._base.ItemKind.describe`) and how it is scored against
+a key (:meth:`~course.kinds._base.ItemKind.score`). Code that needs a kind's
+behaviour asks :func:`get_kind` instead of testing the kind's name.
+
+Importing this package registers the built-in kinds. It loads no grader code.
+"""
+
+from __future__ import annotations
+
+from . import classification, forecast, multiple, numeric, ordering, phrases, single
+from ._base import ItemKind, Scored, get_kind, kinds, register
+
+__all__ = [
+    "ItemKind",
+    "Scored",
+    "classification",
+    "forecast",
+    "get_kind",
+    "kinds",
+    "multiple",
+    "numeric",
+    "ordering",
+    "phrases",
+    "register",
+    "single",
+]

@@ -1,0 +1,112 @@
+"""The item-kind protocol and its registry.
+
+An :class:`ItemKind` holds what one kind of item (single choice, ordering…)
+means, independent of its widget: how a saved value is described in words
+and how it is scored against a key. Each kind is one small class in a module
+of its own, registered with :func:`register`; the rest of the course asks the
+registry (:func:`get_kind`) instead of branching on the kind's name.
+
+This module and the kinds import nothing from the grader at run time (keys
+are only type hints), so a student's kernel can describe an answer without
+loading :mod:`course.grading` or :mod:`course.keys`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from ..answers import short_repr
+
+if TYPE_CHECKING:
+    from ..items.spec import ItemSpec
+    from ..keys import ItemKey
+
+__all__ = [
+    "ItemKind",
+    "Scored",
+    "get_kind",
+    "ids",
+    "kinds",
+    "number_text",
+    "option_label",
+    "register",
+    "text_of",
+]
+
+#: (fraction of full credit, details shown to the student, problems with the answer).
+Scored = tuple[float, list[str], list[str]]
+
+_REGISTRY: dict[str, ItemKind] = {}
+
+K = TypeVar("K", bound="type[ItemKind]")
+
+
+class ItemKind:
+    """What one kind of item does with a saved value, whatever its widget.
+
+    Subclasses set :attr:`name` (the kind stored in answers files and keys)
+    and override the methods that apply to them.
+    """
+
+    #: The kind's name, as in ``ItemSpec.kind`` and the answers file.
+    name: ClassVar[str] = ""
+
+    def describe(self, spec: ItemSpec, value: Any) -> str | None:
+        """Return ``value`` in words for this item, or None if it is not of this kind's shape."""
+        return None
+
+    def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
+        """Return (fraction of full credit, details, problems) for a saved ``value``.
+
+        Never raises on a bad value: anything unusable scores 0 with a problem.
+        """
+        return 0.0, [], [f"items of kind {self.name!r} are not autograded"]
+
+
+def register(cls: K) -> K:
+    """Register an :class:`ItemKind` subclass under its :attr:`~ItemKind.name` (a decorator)."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no kind name")
+    _REGISTRY[cls.name] = cls()
+    return cls
+
+
+def get_kind(name: str) -> ItemKind | None:
+    """Return the registered kind called ``name``, or None."""
+    return _REGISTRY.get(name)
+
+
+def kinds() -> dict[str, ItemKind]:
+    """Return every registered kind, by name."""
+    return dict(_REGISTRY)
+
+
+# -- helpers the kinds share ---------------------------------------------------------------
+
+
+def ids(value: Any) -> list[str]:
+    """Return the string ids in ``value``: a single id or a list of them (others dropped)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def option_label(spec: ItemSpec, option_id: str) -> str:
+    """Return an option as the student saw it: ``b) text``, or “text” for a phrase."""
+    text = spec.options.get(option_id, option_id)
+    return f"{option_id}) {text}" if spec.kind != "phrase_selection" else f"“{text}”"
+
+
+def number_text(value: Any) -> str:
+    """Return a number as ``%g`` text, or a short description if it is beyond float range."""
+    try:
+        return f"{float(value):g}"
+    except (OverflowError, TypeError, ValueError):
+        return short_repr(value)
+
+
+def text_of(value: Any) -> str:
+    """Return a string as it is and anything else as a short description."""
+    return value if isinstance(value, str) else short_repr(value)

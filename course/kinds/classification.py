@@ -1,0 +1,56 @@
+"""Classification: a category for each statement; credit per statement classified right."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..answers import short_repr
+from ._base import ItemKind, Scored, ids, register, text_of
+from .multiple import id_list
+
+if TYPE_CHECKING:
+    from ..items.spec import ItemSpec
+    from ..keys import ItemKey
+
+__all__ = ["ClassificationKind"]
+
+
+@register
+class ClassificationKind(ItemKind):
+    """A mapping of statement id to category id; each statement counts alike."""
+
+    name = "classification"
+
+    def describe(self, spec: ItemSpec, value: Any) -> str | None:
+        if not isinstance(value, Mapping):
+            return None
+        parts = []
+        for sid, text in spec.statements.items():
+            cat = value.get(sid)
+            label = spec.categories.get(cat) if isinstance(cat, str) else None
+            if label is None:
+                label = "(not classified)" if cat is None else f"{text_of(cat)} (not a category)"
+            parts.append(f"{text} → {label}")
+        return "; ".join(parts)
+
+    def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
+        if not isinstance(value, Mapping):
+            return 0.0, [], ["the saved answer is not a statement → category mapping"]
+        answer = key.answer if isinstance(key.answer, Mapping) else {}
+        right = 0
+        problems = []
+        for stmt in spec.statements:
+            cat = value.get(stmt)
+            if cat is None:
+                continue
+            if not isinstance(cat, str) or cat not in spec.categories:
+                problems.append(f"unknown category {short_repr(cat)} for statement {stmt}")
+                continue
+            if cat in ids(answer.get(stmt)):
+                right += 1
+        unknown = sorted(str(s) for s in value if s not in spec.statements)
+        if unknown:
+            problems.append(f"unknown statement id(s) ignored: {id_list(unknown)}")
+        total = len(spec.statements)
+        return right / total, [f"{right} of {total} statements classified correctly"], problems

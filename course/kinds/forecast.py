@@ -1,0 +1,34 @@
+"""Forecast: a probability with a reason, locked by the student (graded for completion)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..answers import short_repr
+from ._base import ItemKind, number_text, register, text_of
+
+if TYPE_CHECKING:
+    from ..items.spec import ItemSpec
+
+__all__ = ["ForecastKind"]
+
+
+@register
+class ForecastKind(ItemKind):
+    """A probability (0–100) and a reason; its first locked value counts."""
+
+    name = "forecast"
+
+    def describe(self, spec: ItemSpec, value: Any) -> str | None:
+        if not isinstance(value, Mapping):
+            return None
+        state = "locked" if value.get("locked") is True else "not locked"
+        reason = value.get("reason")
+        reason = "" if reason is None else text_of(reason).strip()
+        probability = value.get("probability")
+        if isinstance(probability, int | float) and not isinstance(probability, bool):
+            text = f"{number_text(probability)}% ({state})"
+        else:
+            text = f"{short_repr(probability)} as the probability ({state})"
+        return f"{text}: {reason}" if reason else text

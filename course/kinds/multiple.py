@@ -1,0 +1,59 @@
+"""Multiple choice: a list of option ids, with credit for hits less false picks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from ._base import ItemKind, Scored, ids, option_label, register
+
+if TYPE_CHECKING:
+    from ..items.spec import ItemSpec
+    from ..keys import ItemKey
+
+__all__ = ["MultipleChoiceKind", "fraction_selection", "id_list"]
+
+
+def id_list(values: list[str], limit: int = 10) -> str:
+    """Return ids as a short comma-separated list, each cut to a readable length."""
+    shown = ", ".join(i if len(i) <= 40 else i[:37] + "..." for i in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def fraction_selection(chosen: list[str], correct: set[str]) -> tuple[float, list[str]]:
+    """Hits minus false picks, over the number of correct options (over-selection costs)."""
+    if not correct:
+        return 0.0, ["the key lists no correct choice"]
+    hits = len(set(chosen) & correct)
+    false = len(set(chosen) - correct)
+    details = [f"{hits} of {len(correct)} correct choices selected"]
+    if false:
+        details.append(f"{false} incorrect choice(s) selected, each cancelling one correct one")
+    return (hits - false) / len(correct), details
+
+
+@register
+class MultipleChoiceKind(ItemKind):
+    """A list of option ids; each correct pick counts, each false pick cancels one."""
+
+    name = "multiple_choice"
+
+    def describe(self, spec: ItemSpec, value: Any) -> str | None:
+        if not isinstance(value, list):
+            return None
+        labels = [option_label(spec, v) for v in value if isinstance(v, str)]
+        return "; ".join(labels) or "(none selected)"
+
+    def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return 0.0, [], ["the saved answer is not a list of option ids"]
+        problems = []
+        unknown = sorted(set(value) - set(spec.options))
+        if unknown:
+            problems.append(f"unknown option id(s) ignored: {id_list(unknown)}")
+        repeated = sorted(v for v, n in Counter(value).items() if n > 1)
+        if repeated:
+            problems.append(f"option id(s) saved twice or more, counted once: {id_list(repeated)}")
+        chosen = [v for v in dict.fromkeys(value) if v in spec.options]
+        fraction, details = fraction_selection(chosen, set(ids(key.answer)))
+        return fraction, details, problems

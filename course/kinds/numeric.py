@@ -1,0 +1,59 @@
+"""Numbers: a number typed in (numeric) or computed in the student's code (computed)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from ..answers import short_repr
+from ._base import ItemKind, Scored, number_text, register
+
+if TYPE_CHECKING:
+    from ..items.spec import ItemSpec
+    from ..keys import ItemKey
+
+__all__ = ["ComputedKind", "NumericKind", "finite"]
+
+
+def finite(value: Any) -> float | None:
+    """Return ``value`` as a finite float, or None if it is not a number within float range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+@register
+class NumericKind(ItemKind):
+    """A number; full credit within the key's tolerance of its value or an accepted one."""
+
+    name = "numeric"
+
+    def describe(self, spec: ItemSpec, value: Any) -> str | None:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{number_text(value)} {spec.unit}".strip()
+        return None
+
+    def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
+        number = finite(value)
+        if number is None:
+            return 0.0, [], [f"the saved answer is not a finite number but {short_repr(value)}"]
+        if key.value is None:
+            return 0.0, [], ["the key has no value"]
+        targets = [(key.value, key.tolerance, "")] + [
+            (a["value"], a["tolerance"], a["note"]) for a in key.accept
+        ]
+        for target, tol, note in targets:
+            if abs(number - target) <= tol + 1e-9 * max(1.0, abs(target)):
+                return 1.0, [f"accepted: {note}"] if note else [], []
+        return 0.0, [], []
+
+
+@register
+class ComputedKind(NumericKind):
+    """A number the student's code computed (recorded by the item); scored like numeric."""
+
+    name = "computed"

@@ -1,0 +1,42 @@
+"""Ordering: every entry id once, in an order; credit for the pairs in the key's order."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+from ..answers import short_repr
+from ._base import ItemKind, Scored, ids, register
+
+if TYPE_CHECKING:
+    from ..items.spec import ItemSpec
+    from ..keys import ItemKey
+
+__all__ = ["OrderingKind"]
+
+
+@register
+class OrderingKind(ItemKind):
+    """A list of every entry id once; the share of pairs in the key's order."""
+
+    name = "ordering"
+
+    def describe(self, spec: ItemSpec, value: Any) -> str | None:
+        if not isinstance(value, list):
+            return None
+        return " → ".join(
+            spec.options.get(v, v) if isinstance(v, str) else short_repr(v) for v in value
+        )
+
+    def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return 0.0, [], ["the saved order is not a list of entry ids"]
+        if sorted(value) != sorted(spec.options):
+            return 0.0, [], ["the saved order does not list each entry exactly once"]
+        target = ids(key.answer)
+        if len(target) < 2 or sorted(target) != sorted(spec.options):
+            return 0.0, [], ["the key's order does not list every entry"]
+        pos = {v: i for i, v in enumerate(value)}
+        pairs = list(combinations(target, 2))
+        right = sum(1 for a, b in pairs if pos[a] < pos[b])
+        return right / len(pairs), [f"{right} of {len(pairs)} pairs in the right order"], []

@@ -1,0 +1,35 @@
+"""Single choice: one option id."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..answers import short_repr
+from ._base import ItemKind, Scored, ids, option_label, register
+
+if TYPE_CHECKING:
+    from ..items.spec import ItemSpec
+    from ..keys import ItemKey
+
+__all__ = ["SingleChoiceKind"]
+
+
+@register
+class SingleChoiceKind(ItemKind):
+    """One option id; full credit for any id the key accepts."""
+
+    name = "single_choice"
+
+    def describe(self, spec: ItemSpec, value: Any) -> str | None:
+        return option_label(spec, value) if isinstance(value, str) else None
+
+    def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
+        if not isinstance(value, str):
+            return 0.0, [], [f"the saved answer is not a single option id but {short_repr(value)}"]
+        if value not in spec.options:
+            return (
+                0.0,
+                [],
+                [f"the saved option {short_repr(value)} is not one of this item's options"],
+            )
+        return (1.0 if value in ids(key.answer) else 0.0), [], []
