@@ -35,7 +35,6 @@ import os
 import random
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import combinations
 from typing import Any, ClassVar, TypeGuard
 
 import ipywidgets as widgets
@@ -44,6 +43,7 @@ import traitlets
 from ..answers import HISTORY_LIMIT, AnswerBook
 from ..describe import describe_answer
 from ..execution import nbgrader_execution, student_name
+from ..kinds import get_kind
 from ..render import format_saved_at, points_label, render_html, render_text
 from .spec import ItemSpec
 
@@ -614,62 +614,11 @@ class _Item(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
         )
 
     def _practice_check(self, value: Any) -> tuple[bool, list[str]]:
-        """Return (is the practice answer right, feedback lines) for ``value``."""
-        practice = self.spec.practice or {}
-        answer = practice.get("answer")
-        feedback = practice.get("feedback") or {}
-        if not isinstance(feedback, Mapping):
-            feedback = {}
-        kind = self.kind
-        if kind == "single_choice":
-            accepted = [answer] if isinstance(answer, str) else list(answer or [])
-            return value in accepted, [str(feedback[value])] if value in feedback else []
-        if kind in {"multiple_choice", "phrase_selection"}:
-            right = set(answer or [])
-            chosen = list(value)
-            lines = [str(feedback[c]) for c in chosen if c in feedback]
-            if set(chosen) == right:
-                return True, lines
-            missing = len(right - set(chosen))
-            summary = []
-            if set(chosen) - right:
-                summary.append("at least one of your choices is not right")
-            if missing:
-                summary.append(f"{missing} right choice(s) not selected yet")
-            return False, ["; ".join(summary).capitalize() + ".", *lines]
-        if kind in {"numeric", "computed"}:
-            tolerance = float(practice.get("tolerance", 0) or 0)
-            ok = _is_number(answer) and abs(float(value) - float(answer)) <= tolerance + 1e-9
-            key = "correct" if ok else "incorrect"
-            return ok, [str(feedback[key])] if key in feedback else []
-        if kind == "classification":
-            categories: Mapping[Any, Any] = answer if isinstance(answer, Mapping) else {}
-            lines = []
-            classified = 0
-            for n, sid in enumerate(self.order, start=1):
-                cat = value.get(sid)
-                allowed = categories.get(sid)
-                allowed = [allowed] if isinstance(allowed, str) else list(allowed or [])
-                if cat is None:
-                    lines.append(f"Statement {n}: not classified yet.")
-                elif cat in allowed:
-                    classified += 1
-                else:
-                    extra = f" {feedback[sid]}" if sid in feedback else ""
-                    lines.append(f"Statement {n}: not quite.{extra}")
-            total = len(self.spec.statements)
-            if classified == total:
-                return True, []
-            return False, [f"{classified} of {total} statements classified correctly.", *lines]
-        if kind == "ordering":
-            target = list(answer or [])
-            if list(value) == target:
-                return True, []
-            pos = {v: i for i, v in enumerate(value)}
-            pairs = [(a, b) for a, b in combinations(target, 2) if a in pos and b in pos]
-            good = sum(1 for a, b in pairs if pos[a] < pos[b])
-            return False, [f"{good} of {len(pairs)} pairs are in the right order."]
-        return False, []
+        """Return (is the practice answer right, feedback lines) for ``value`` (its kind's)."""
+        kind = get_kind(self.kind)
+        if kind is None:
+            return False, []
+        return kind.practice_check(self.spec, value, list(self.order))
 
 
 def _unique_ids(value: Any, known: Sequence[str], what: str) -> list[str]:

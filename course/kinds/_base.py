@@ -29,6 +29,7 @@ __all__ = [
     "kinds",
     "number_text",
     "option_label",
+    "practice_parts",
     "register",
     "text_of",
 ]
@@ -61,6 +62,16 @@ class ItemKind:
         Never raises on a bad value: anything unusable scores 0 with a problem.
         """
         return 0.0, [], [f"items of kind {self.name!r} are not autograded"]
+
+    def practice_check(
+        self, spec: ItemSpec, value: Any, order: list[str]
+    ) -> tuple[bool, list[str]]:
+        """Return (is the practice answer right, feedback lines) for a practice item's value.
+
+        ``spec.practice`` holds the answer and the feedback; ``order`` is the
+        order the student sees (statements are numbered in it).
+        """
+        return False, []
 
 
 def register(cls: K) -> K:
@@ -105,6 +116,13 @@ def number_text(value: Any) -> str:
         return f"{float(value):g}"
     except (OverflowError, TypeError, ValueError):
         return short_repr(value)
+
+
+def practice_parts(spec: ItemSpec) -> tuple[Any, dict[Any, Any]]:
+    """Return a practice item's answer and its feedback mapping (empty if malformed)."""
+    practice = spec.practice or {}
+    feedback = practice.get("feedback") or {}
+    return practice.get("answer"), dict(feedback) if isinstance(feedback, dict) else {}
 
 
 def text_of(value: Any) -> str:

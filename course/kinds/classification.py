@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..answers import short_repr
-from ._base import ItemKind, Scored, ids, register, text_of
+from ._base import ItemKind, Scored, ids, practice_parts, register, text_of
 from .multiple import id_list
 
 if TYPE_CHECKING:
@@ -54,3 +54,25 @@ class ClassificationKind(ItemKind):
             problems.append(f"unknown statement id(s) ignored: {id_list(unknown)}")
         total = len(spec.statements)
         return right / total, [f"{right} of {total} statements classified correctly"], problems
+
+    def practice_check(
+        self, spec: ItemSpec, value: Any, order: list[str]
+    ) -> tuple[bool, list[str]]:
+        answer, feedback = practice_parts(spec)
+        categories: Mapping[Any, Any] = answer if isinstance(answer, Mapping) else {}
+        lines = []
+        classified = 0
+        for n, sid in enumerate(order, start=1):
+            cat = value.get(sid)
+            allowed = ids(categories.get(sid))
+            if cat is None:
+                lines.append(f"Statement {n}: not classified yet.")
+            elif cat in allowed:
+                classified += 1
+            else:
+                extra = f" {feedback[sid]}" if sid in feedback else ""
+                lines.append(f"Statement {n}: not quite.{extra}")
+        total = len(spec.statements)
+        if classified == total:
+            return True, []
+        return False, [f"{classified} of {total} statements classified correctly.", *lines]

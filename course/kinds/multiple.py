@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from ._base import ItemKind, Scored, ids, option_label, register
+from ._base import ItemKind, Scored, ids, option_label, practice_parts, register
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
@@ -57,3 +57,20 @@ class MultipleChoiceKind(ItemKind):
         chosen = [v for v in dict.fromkeys(value) if v in spec.options]
         fraction, details = fraction_selection(chosen, set(ids(key.answer)))
         return fraction, details, problems
+
+    def practice_check(
+        self, spec: ItemSpec, value: Any, order: list[str]
+    ) -> tuple[bool, list[str]]:
+        answer, feedback = practice_parts(spec)
+        right = set(answer or [])
+        chosen = list(value)
+        lines = [str(feedback[c]) for c in chosen if c in feedback]
+        if set(chosen) == right:
+            return True, lines
+        missing = len(right - set(chosen))
+        summary = []
+        if set(chosen) - right:
+            summary.append("at least one of your choices is not right")
+        if missing:
+            summary.append(f"{missing} right choice(s) not selected yet")
+        return False, ["; ".join(summary).capitalize() + ".", *lines]

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..answers import short_repr
-from ._base import ItemKind, Scored, number_text, register
+from ._base import ItemKind, Scored, number_text, practice_parts, register
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
@@ -50,6 +50,16 @@ class NumericKind(ItemKind):
             if abs(number - target) <= tol + 1e-9 * max(1.0, abs(target)):
                 return 1.0, [f"accepted: {note}"] if note else [], []
         return 0.0, [], []
+
+    def practice_check(
+        self, spec: ItemSpec, value: Any, order: list[str]
+    ) -> tuple[bool, list[str]]:
+        answer, feedback = practice_parts(spec)
+        tolerance = float((spec.practice or {}).get("tolerance", 0) or 0)
+        target, number = finite(answer), finite(value)
+        ok = target is not None and number is not None and abs(number - target) <= tolerance + 1e-9
+        key = "correct" if ok else "incorrect"
+        return ok, [str(feedback[key])] if key in feedback else []
 
 
 @register

@@ -6,7 +6,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from ..answers import short_repr
-from ._base import ItemKind, Scored, ids, register
+from ._base import ItemKind, Scored, ids, practice_parts, register
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
@@ -40,3 +40,15 @@ class OrderingKind(ItemKind):
         pairs = list(combinations(target, 2))
         right = sum(1 for a, b in pairs if pos[a] < pos[b])
         return right / len(pairs), [f"{right} of {len(pairs)} pairs in the right order"], []
+
+    def practice_check(
+        self, spec: ItemSpec, value: Any, order: list[str]
+    ) -> tuple[bool, list[str]]:
+        answer, _ = practice_parts(spec)
+        target = list(answer or [])
+        if list(value) == target:
+            return True, []
+        pos = {v: i for i, v in enumerate(value)}
+        pairs = [(a, b) for a, b in combinations(target, 2) if a in pos and b in pos]
+        good = sum(1 for a, b in pairs if pos[a] < pos[b])
+        return False, [f"{good} of {len(pairs)} pairs are in the right order."]

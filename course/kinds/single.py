@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..answers import short_repr
-from ._base import ItemKind, Scored, ids, option_label, register
+from ._base import ItemKind, Scored, ids, option_label, practice_parts, register
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
@@ -33,3 +33,10 @@ class SingleChoiceKind(ItemKind):
                 [f"the saved option {short_repr(value)} is not one of this item's options"],
             )
         return (1.0 if value in ids(key.answer) else 0.0), [], []
+
+    def practice_check(
+        self, spec: ItemSpec, value: Any, order: list[str]
+    ) -> tuple[bool, list[str]]:
+        answer, feedback = practice_parts(spec)
+        accepted = [answer] if isinstance(answer, str) else list(answer or [])
+        return value in accepted, [str(feedback[value])] if value in feedback else []
