@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 
 from .items.spec import ItemSpec
+from .kinds import get_kind
 
 __all__ = [
     "CITATION",
@@ -383,48 +384,11 @@ def check_key_against_spec(spec: ItemSpec, key: ItemKey) -> list[str]:
     """Return the ways ``key`` does not fit ``spec`` (unknown option ids, missing parts)."""
     problems: list[str] = []
     sid = spec.id
-    opts = set(spec.options)
-    if spec.kind == "forecast" and not key.completion:
-        problems.append(f"{sid}: forecasts are graded for completion: set completion: true")
-    if key.outcome is not None and spec.kind != "forecast":
+    kind = get_kind(spec.kind)
+    if key.outcome is not None and not (kind and kind.takes_outcome):
         problems.append(f"{sid}: only forecasts take an outcome")
-    if key.completion:
-        pass
-    elif spec.kind in {"single_choice", "multiple_choice", "phrase_selection"}:
-        answer = _ids(key.answer)
-        if not answer:
-            problems.append(f"{sid}: the key gives no answer")
-        for a in answer:
-            if a not in opts:
-                problems.append(f"{sid}: key answer {a!r} is not an option id")
-        if spec.kind == "single_choice" and isinstance(key.answer, list) and len(answer) < 1:
-            problems.append(f"{sid}: list at least one defensible answer")
-        distractors = opts - set(answer)
-        for d in sorted(distractors - set(key.misconceptions)):
-            problems.append(f"{sid}: distractor {d!r} names no misconception")
-        for m in sorted(set(key.misconceptions) - opts):
-            problems.append(f"{sid}: misconception given for unknown option {m!r}")
-    elif spec.kind == "ordering":
-        answer = _ids(key.answer)
-        if sorted(answer) != sorted(opts):
-            problems.append(f"{sid}: the key order must list each option id exactly once")
-    elif spec.kind == "classification":
-        if not isinstance(key.answer, Mapping):
-            problems.append(f"{sid}: the key must map each statement id to a category id")
-        else:
-            if set(key.answer) != set(spec.statements):
-                problems.append(f"{sid}: the key must cover exactly the statement ids")
-            for stmt, cats in key.answer.items():
-                for cat in _ids(cats):
-                    if cat not in spec.categories:
-                        problems.append(f"{sid}: {stmt} -> {cat!r} is not a category id")
-                if not _ids(cats):
-                    problems.append(f"{sid}: statement {stmt} has no category in the key")
-    elif spec.kind in {"numeric", "computed"}:
-        if key.value is None:
-            problems.append(f"{sid}: the key gives no value")
-        if key.tolerance < 0:
-            problems.append(f"{sid}: tolerance cannot be negative")
+    if kind is not None and not key.completion:
+        problems.extend(kind.check_key(spec, key))
     problems.extend(_defensible_problems(spec, key))
     if not key.explanation:
         problems.append(f"{sid}: the key has no explanation")

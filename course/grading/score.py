@@ -18,8 +18,6 @@ from ..forecasts import first_locked, normalize
 from ..items.spec import ItemSpec
 from ..keys import ItemKey
 from ..kinds import Scored, get_kind
-from ..kinds._base import ids as _ids
-from ..kinds._base import option_label as _label
 
 __all__ = ["Result", "describe_answer", "describe_key", "score_item", "unanswered"]
 
@@ -63,24 +61,9 @@ def describe_key(spec: ItemSpec, key: ItemKey) -> str:
         if key.outcome is not None:
             text += f"; the question resolved {'YES' if key.outcome else 'NO'}"
         return text
-    if spec.kind in {"numeric", "computed"} and key.value is not None:
-        text = f"{key.value:g} {spec.unit}".strip()
-        if key.tolerance:
-            text += f" (± {key.tolerance:g})"
-        for alt in key.accept:
-            text += f"; also accepted: {alt['value']:g}"
-            if alt.get("note"):
-                text += f" ({alt['note']})"
-        return text
-    if spec.kind == "single_choice":
-        return " or ".join(_label(spec, a) for a in _ids(key.answer))
-    if spec.kind == "classification" and isinstance(key.answer, Mapping):
-        parts = []
-        for sid, text in spec.statements.items():
-            cats = _ids(key.answer.get(sid))
-            parts.append(f"{text} → {' or '.join(spec.categories.get(c, c) for c in cats)}")
-        return "; ".join(parts)
-    return describe_answer(spec, key.answer)
+    kind = get_kind(spec.kind)
+    correct = kind.describe_key(spec, key) if kind is not None else None
+    return correct if correct is not None else describe_answer(spec, key.answer)
 
 
 def unanswered(spec: ItemSpec, key: ItemKey | None = None, *, problem: str | None = None) -> Result:

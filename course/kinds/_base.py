@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ItemKind",
     "Scored",
+    "choice_key_problems",
     "get_kind",
     "ids",
     "kinds",
@@ -51,6 +52,8 @@ class ItemKind:
 
     #: The kind's name, as in ``ItemSpec.kind`` and the answers file.
     name: ClassVar[str] = ""
+    #: Whether a key of this kind records how the question resolved (``outcome``).
+    takes_outcome: ClassVar[bool] = False
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         """Return ``value`` in words for this item, or None if it is not of this kind's shape."""
@@ -62,6 +65,14 @@ class ItemKind:
         Never raises on a bad value: anything unusable scores 0 with a problem.
         """
         return 0.0, [], [f"items of kind {self.name!r} are not autograded"]
+
+    def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
+        """Return the key's correct answer in words (None: describe it as an answer)."""
+        return None
+
+    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        """Return the ways a key (not graded for completion) does not fit ``spec``."""
+        return []
 
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
@@ -116,6 +127,23 @@ def number_text(value: Any) -> str:
         return f"{float(value):g}"
     except (OverflowError, TypeError, ValueError):
         return short_repr(value)
+
+
+def choice_key_problems(spec: ItemSpec, key: ItemKey) -> list[str]:
+    """Return what is wrong with a choice key: no answer, unknown ids, unexplained distractors."""
+    sid, opts = spec.id, set(spec.options)
+    problems = []
+    answer = ids(key.answer)
+    if not answer:
+        problems.append(f"{sid}: the key gives no answer")
+    for a in answer:
+        if a not in opts:
+            problems.append(f"{sid}: key answer {a!r} is not an option id")
+    for d in sorted(opts - set(answer) - set(key.misconceptions)):
+        problems.append(f"{sid}: distractor {d!r} names no misconception")
+    for m in sorted(set(key.misconceptions) - opts):
+        problems.append(f"{sid}: misconception given for unknown option {m!r}")
+    return problems
 
 
 def practice_parts(spec: ItemSpec) -> tuple[Any, dict[Any, Any]]:

@@ -55,6 +55,30 @@ class ClassificationKind(ItemKind):
         total = len(spec.statements)
         return right / total, [f"{right} of {total} statements classified correctly"], problems
 
+    def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
+        if not isinstance(key.answer, Mapping):
+            return None
+        parts = []
+        for sid, text in spec.statements.items():
+            cats = ids(key.answer.get(sid))
+            parts.append(f"{text} → {' or '.join(spec.categories.get(c, c) for c in cats)}")
+        return "; ".join(parts)
+
+    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        sid = spec.id
+        if not isinstance(key.answer, Mapping):
+            return [f"{sid}: the key must map each statement id to a category id"]
+        problems = []
+        if set(key.answer) != set(spec.statements):
+            problems.append(f"{sid}: the key must cover exactly the statement ids")
+        for stmt, cats in key.answer.items():
+            for cat in ids(cats):
+                if cat not in spec.categories:
+                    problems.append(f"{sid}: {stmt} -> {cat!r} is not a category id")
+            if not ids(cats):
+                problems.append(f"{sid}: statement {stmt} has no category in the key")
+        return problems
+
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
     ) -> tuple[bool, list[str]]:

@@ -10,6 +10,7 @@ from ._base import ItemKind, number_text, register, text_of
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
+    from ..keys import ItemKey
 
 __all__ = ["ForecastKind"]
 
@@ -19,6 +20,7 @@ class ForecastKind(ItemKind):
     """A probability (0–100) and a reason; its first locked value counts."""
 
     name = "forecast"
+    takes_outcome = True
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if not isinstance(value, Mapping):
@@ -32,3 +34,6 @@ class ForecastKind(ItemKind):
         else:
             text = f"{short_repr(probability)} as the probability ({state})"
         return f"{text}: {reason}" if reason else text
+
+    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        return [f"{spec.id}: forecasts are graded for completion: set completion: true"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from ._base import ItemKind, Scored, ids, option_label, practice_parts, register
+from ._base import (
+    ItemKind,
+    Scored,
+    choice_key_problems,
+    ids,
+    option_label,
+    practice_parts,
+    register,
+)
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
@@ -57,6 +65,9 @@ class MultipleChoiceKind(ItemKind):
         chosen = [v for v in dict.fromkeys(value) if v in spec.options]
         fraction, details = fraction_selection(chosen, set(ids(key.answer)))
         return fraction, details, problems
+
+    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        return choice_key_problems(spec, key)
 
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]

@@ -51,6 +51,26 @@ class NumericKind(ItemKind):
                 return 1.0, [f"accepted: {note}"] if note else [], []
         return 0.0, [], []
 
+    def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
+        if key.value is None:
+            return None
+        text = f"{key.value:g} {spec.unit}".strip()
+        if key.tolerance:
+            text += f" (± {key.tolerance:g})"
+        for alt in key.accept:
+            text += f"; also accepted: {alt['value']:g}"
+            if alt.get("note"):
+                text += f" ({alt['note']})"
+        return text
+
+    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        problems = []
+        if key.value is None:
+            problems.append(f"{spec.id}: the key gives no value")
+        if key.tolerance < 0:
+            problems.append(f"{spec.id}: tolerance cannot be negative")
+        return problems
+
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
     ) -> tuple[bool, list[str]]:

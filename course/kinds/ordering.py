@@ -41,6 +41,11 @@ class OrderingKind(ItemKind):
         right = sum(1 for a, b in pairs if pos[a] < pos[b])
         return right / len(pairs), [f"{right} of {len(pairs)} pairs in the right order"], []
 
+    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        if sorted(ids(key.answer)) != sorted(spec.options):
+            return [f"{spec.id}: the key order must list each option id exactly once"]
+        return []
+
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
     ) -> tuple[bool, list[str]]:

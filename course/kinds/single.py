@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..answers import short_repr
-from ._base import ItemKind, Scored, ids, option_label, practice_parts, register
+from ._base import (
+    ItemKind,
+    Scored,
+    choice_key_problems,
+    ids,
+    option_label,
+    practice_parts,
+    register,
+)
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
@@ -33,6 +41,12 @@ class SingleChoiceKind(ItemKind):
                 [f"the saved option {short_repr(value)} is not one of this item's options"],
             )
         return (1.0 if value in ids(key.answer) else 0.0), [], []
+
+    def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
+        return " or ".join(option_label(spec, a) for a in ids(key.answer))
+
+    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        return choice_key_problems(spec, key)
 
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
