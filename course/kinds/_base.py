@@ -74,6 +74,20 @@ class ItemKind:
         """Return the ways a key (not graded for completion) does not fit ``spec``."""
         return []
 
+    def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
+        """Return the options a student can pick, for item analysis: option, label, correct.
+
+        Empty for kinds without options to pick (numbers, orderings, forecasts).
+        """
+        return []
+
+    def picks(self, spec: ItemSpec, value: Any) -> list[str | None] | None:
+        """Return the catalogue options a saved value picks (``[None]``: none), or None.
+
+        Only the item's own options count; nothing in any JSON value raises.
+        """
+        return None
+
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
     ) -> tuple[bool, list[str]]:

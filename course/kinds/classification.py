@@ -79,6 +79,32 @@ class ClassificationKind(ItemKind):
                 problems.append(f"{sid}: statement {stmt} has no category in the key")
         return problems
 
+    def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
+        """One option per statement and category, ``"<statement>:<category>"``."""
+        key = answer if isinstance(answer, Mapping) else {}
+        return [
+            {
+                "option": f"{sid}:{cid}",
+                "label": f"{statement} → {category}",
+                "correct": cid in ids(key.get(sid)),
+            }
+            for sid, statement in spec.statements.items()
+            for cid, category in spec.categories.items()
+        ]
+
+    def picks(self, spec: ItemSpec, value: Any) -> list[str | None] | None:
+        if not isinstance(value, Mapping):
+            return None
+        pairs: list[str | None] = [
+            f"{sid}:{cid}"
+            for sid, cid in value.items()
+            if isinstance(sid, str)
+            and sid in spec.statements
+            and isinstance(cid, str)
+            and cid in spec.categories
+        ]
+        return pairs or [None]
+
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
     ) -> tuple[bool, list[str]]:

@@ -69,6 +69,16 @@ class MultipleChoiceKind(ItemKind):
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         return choice_key_problems(spec, key)
 
+    def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
+        correct = ids(answer)
+        return [{"option": o, "label": t, "correct": o in correct} for o, t in spec.options.items()]
+
+    def picks(self, spec: ItemSpec, value: Any) -> list[str | None] | None:
+        if not isinstance(value, list):
+            return None
+        chosen = [v for v in value if isinstance(v, str) and v in spec.options]
+        return list(dict.fromkeys(chosen)) or [None]
+
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
     ) -> tuple[bool, list[str]]:

@@ -48,6 +48,13 @@ class SingleChoiceKind(ItemKind):
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         return choice_key_problems(spec, key)
 
+    def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
+        correct = ids(answer)
+        return [{"option": o, "label": t, "correct": o in correct} for o, t in spec.options.items()]
+
+    def picks(self, spec: ItemSpec, value: Any) -> list[str | None] | None:
+        return [value] if isinstance(value, str) and value in spec.options else None
+
     def practice_check(
         self, spec: ItemSpec, value: Any, order: list[str]
     ) -> tuple[bool, list[str]]:

@@ -10,7 +10,6 @@ Nothing here writes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from ..grading.context import load_module_key, source_specs
 from ..grading.snapshot import snapshot_dir
 from ..items.spec import ItemSpec
 from ..keys import ModuleKey
+from ..kinds import get_kind
 
 __all__ = ["CHOICE_KINDS", "ReportData", "load_report_data", "option_catalogue", "picks_of"]
 
@@ -43,36 +43,15 @@ class ReportData:
     tags: pd.DataFrame
 
 
-def _ids(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list | tuple):
-        return {v for v in value if isinstance(v, str)}
-    return set()
-
-
 def option_catalogue(module: str, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
     """Return every option of a choice item, with its label and whether it is correct.
 
-    Classification items have one option per statement and category,
-    ``"<statement>:<category>"``.
+    Each kind lists its own options (:meth:`course.kinds.ItemKind.catalogue`):
+    classification items have one per statement and category,
+    ``"<statement>:<category>"``; kinds without options to pick have none.
     """
-    rows = []
-    if spec.kind == "classification":
-        key = answer if isinstance(answer, dict) else {}
-        for sid, statement in spec.statements.items():
-            for cid, category in spec.categories.items():
-                rows.append(
-                    {
-                        "option": f"{sid}:{cid}",
-                        "label": f"{statement} → {category}",
-                        "correct": cid in _ids(key.get(sid)),
-                    }
-                )
-    elif spec.kind in CHOICE_KINDS:
-        correct = _ids(answer)
-        for oid, text in spec.options.items():
-            rows.append({"option": oid, "label": text, "correct": oid in correct})
+    kind = get_kind(spec.kind)
+    rows = kind.catalogue(spec, answer) if kind is not None else []
     return [{"module": module, "item_id": spec.id, **row} for row in rows]
 
 
@@ -83,26 +62,8 @@ def picks_of(spec: ItemSpec, value: Any) -> list[str | None] | None:
     value (unknown ids, numbers, lists or objects where an id belongs) is
     left out, so any JSON value gives an answer and none raises.
     """
-    if spec.kind == "single_choice":
-        return [value] if isinstance(value, str) and value in spec.options else None
-    if spec.kind in {"multiple_choice", "phrase_selection"}:
-        if not isinstance(value, list):
-            return None
-        chosen = [v for v in value if isinstance(v, str) and v in spec.options]
-        return list(dict.fromkeys(chosen)) or [None]
-    if spec.kind == "classification":
-        if not isinstance(value, Mapping):
-            return None
-        pairs: list[str | None] = [
-            f"{sid}:{cid}"
-            for sid, cid in value.items()
-            if isinstance(sid, str)
-            and sid in spec.statements
-            and isinstance(cid, str)
-            and cid in spec.categories
-        ]
-        return pairs or [None]
-    return None
+    kind = get_kind(spec.kind)
+    return kind.picks(spec, value) if kind is not None else None
 
 
 def _module_specs(course_dir: Path, module: str) -> dict[str, tuple[str, ItemSpec]]:
