@@ -33,6 +33,7 @@ from .grading.context import source_specs
 from .itemcheck import ModuleCueScore, testwise_answer, testwise_scores
 from .items.spec import ItemSpec
 from .keys import ItemKey, ModuleKey, load_key
+from .kinds import get_kind
 
 __all__ = [
     "SimStudent",
@@ -72,81 +73,15 @@ def class_roster(n: int = 12, seed: int = 2016, *, testwise: bool = False) -> li
     return roster
 
 
-def _ids(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-def _pick_distractor(options: list[str], rng: random.Random) -> str:
-    weights = [1.0 / (i + 1) for i in range(len(options))]  # earlier misconceptions commoner
-    return rng.choices(options, weights=weights)[0]
-
-
 def answer_for(spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
-    """Return a value a student might save: the key's answer if ``right``, else a typical error."""
-    kind = spec.kind
-    if kind == "single_choice":
-        correct = _ids(key.answer)
-        if right:
-            return correct[0]
-        wrong = [o for o in key.misconceptions if o not in correct] or [
-            o for o in spec.options if o not in correct
-        ]
-        return _pick_distractor(wrong, rng)
-    if kind in {"multiple_choice", "phrase_selection"}:
-        correct = _ids(key.answer)
-        if right:
-            return [o for o in spec.options if o in correct]
-        distractors = [o for o in key.misconceptions if o not in correct] or [
-            o for o in spec.options if o not in correct
-        ]
-        chosen = set(correct)
-        if len(chosen) > 1 or not distractors:
-            chosen.discard(rng.choice(sorted(chosen)))
-        if distractors:
-            chosen.add(_pick_distractor(distractors, rng))
-        return [o for o in spec.options if o in chosen]
-    if kind in {"numeric", "computed"}:
-        assert key.value is not None
-        if right:
-            return key.value
-        factor = rng.choice([0.5, 0.8, 1.17, 1.5, 2.0])
-        value = round(key.value * factor, 1) if key.value else rng.choice([1.0, 10.0])
-        if abs(value - key.value) <= key.tolerance or any(
-            abs(value - a["value"]) <= a["tolerance"] for a in key.accept
-        ):
-            value = key.value + 10 * (key.tolerance + 1)
-        return value
-    if kind == "classification":
-        answer = key.answer if isinstance(key.answer, dict) else {}
-        out = {}
-        for stmt in spec.statements:
-            correct = _ids(answer.get(stmt))
-            if right:
-                out[stmt] = correct[0]
-            else:
-                others = [c for c in spec.categories if c not in correct]
-                out[stmt] = rng.choice(others) if others else correct[0]
-        return out
-    if kind == "ordering":
-        order = _ids(key.answer)
-        if right:
-            return order
-        wrong = list(order)
-        while wrong == order:
-            i = rng.randrange(len(wrong) - 1)
-            wrong[i], wrong[i + 1] = wrong[i + 1], wrong[i]
-        return wrong
-    if kind == "forecast":
-        # A spread of probabilities with a little skill when the outcome is known;
-        # most students lock, some forget (and a forecast that is not locked scores 0).
-        centre = 50.0 if key.outcome is None else (65.0 if key.outcome else 35.0)
-        probability = int(min(95, max(5, 5 * round(rng.gauss(centre, 20) / 5))))
-        return {
-            "probability": probability,
-            "reason": "Simulated reason: what I knew in April 2016.",
-            "locked": right or rng.random() < 0.75,
-        }
-    raise ValueError(f"No simulated answers for kind {kind!r}")
+    """Return a value a student might save: the key's answer if ``right``, else a typical error.
+
+    Each kind simulates its own answers (:meth:`course.kinds.ItemKind.simulate`).
+    """
+    kind = get_kind(spec.kind)
+    if kind is None:
+        raise ValueError(f"No simulated answers for kind {spec.kind!r}")
+    return kind.simulate(spec, key, right, rng)
 
 
 def _record_forecast(book: AnswerBook, item_id: str, value: Any, rng: random.Random) -> None:

@@ -13,6 +13,7 @@ loading :mod:`course.grading` or :mod:`course.keys`.
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ..answers import short_repr
@@ -30,6 +31,7 @@ __all__ = [
     "kinds",
     "number_text",
     "option_label",
+    "pick_distractor",
     "practice_parts",
     "register",
     "text_of",
@@ -73,6 +75,14 @@ class ItemKind:
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         """Return the ways a key (not graded for completion) does not fit ``spec``."""
         return []
+
+    def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
+        """Return a value a simulated student saves: the key's answer if ``right``, else an error.
+
+        Wrong answers are drawn the way real students err: the misconceptions
+        listed first in a key are the commoner ones.
+        """
+        raise ValueError(f"No simulated answers for kind {self.name!r}")
 
     def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
         """Return the options a student can pick, for item analysis: option, label, correct.
@@ -158,6 +168,12 @@ def choice_key_problems(spec: ItemSpec, key: ItemKey) -> list[str]:
     for m in sorted(set(key.misconceptions) - opts):
         problems.append(f"{sid}: misconception given for unknown option {m!r}")
     return problems
+
+
+def pick_distractor(options: list[str], rng: random.Random) -> str:
+    """Pick a wrong option, the earlier (commoner) misconceptions more often."""
+    weights = [1.0 / (i + 1) for i in range(len(options))]
+    return rng.choices(options, weights=weights)[0]
 
 
 def practice_parts(spec: ItemSpec) -> tuple[Any, dict[Any, Any]]:

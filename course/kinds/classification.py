@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,18 @@ class ClassificationKind(ItemKind):
             if not ids(cats):
                 problems.append(f"{sid}: statement {stmt} has no category in the key")
         return problems
+
+    def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
+        answer = key.answer if isinstance(key.answer, Mapping) else {}
+        out = {}
+        for stmt in spec.statements:
+            correct = ids(answer.get(stmt))
+            if right:
+                out[stmt] = correct[0]
+            else:
+                others = [c for c in spec.categories if c not in correct]
+                out[stmt] = rng.choice(others) if others else correct[0]
+        return out
 
     def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
         """One option per statement and category, ``"<statement>:<category>"``."""

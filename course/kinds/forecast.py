@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,3 +38,14 @@ class ForecastKind(ItemKind):
 
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         return [f"{spec.id}: forecasts are graded for completion: set completion: true"]
+
+    def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
+        # A spread of probabilities with a little skill when the outcome is known;
+        # most students lock, some forget (and a forecast that is not locked scores 0).
+        centre = 50.0 if key.outcome is None else (65.0 if key.outcome else 35.0)
+        probability = int(min(95, max(5, 5 * round(rng.gauss(centre, 20) / 5))))
+        return {
+            "probability": probability,
+            "reason": "Simulated reason: what I knew in April 2016.",
+            "locked": right or rng.random() < 0.75,
+        }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from ._base import (
     choice_key_problems,
     ids,
     option_label,
+    pick_distractor,
     practice_parts,
     register,
 )
@@ -68,6 +70,20 @@ class MultipleChoiceKind(ItemKind):
 
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         return choice_key_problems(spec, key)
+
+    def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
+        correct = ids(key.answer)
+        if right:
+            return [o for o in spec.options if o in correct]
+        distractors = [o for o in key.misconceptions if o not in correct] or [
+            o for o in spec.options if o not in correct
+        ]
+        chosen = set(correct)
+        if len(chosen) > 1 or not distractors:
+            chosen.discard(rng.choice(sorted(chosen)))
+        if distractors:
+            chosen.add(pick_distractor(distractors, rng))
+        return [o for o in spec.options if o in chosen]
 
     def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
         correct = ids(answer)

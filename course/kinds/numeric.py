@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from typing import TYPE_CHECKING, Any
 
 from ..answers import short_repr
@@ -50,6 +51,19 @@ class NumericKind(ItemKind):
             if abs(number - target) <= tol + 1e-9 * max(1.0, abs(target)):
                 return 1.0, [f"accepted: {note}"] if note else [], []
         return 0.0, [], []
+
+    def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
+        if key.value is None:
+            raise ValueError(f"{spec.id}: the key has no value to simulate answers from")
+        if right:
+            return key.value
+        factor = rng.choice([0.5, 0.8, 1.17, 1.5, 2.0])
+        value = round(key.value * factor, 1) if key.value else rng.choice([1.0, 10.0])
+        if abs(value - key.value) <= key.tolerance or any(
+            abs(value - a["value"]) <= a["tolerance"] for a in key.accept
+        ):
+            value = key.value + 10 * (key.tolerance + 1)
+        return value
 
     def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
         if key.value is None:

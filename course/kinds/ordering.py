@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,16 @@ class OrderingKind(ItemKind):
         pairs = list(combinations(target, 2))
         right = sum(1 for a, b in pairs if pos[a] < pos[b])
         return right / len(pairs), [f"{right} of {len(pairs)} pairs in the right order"], []
+
+    def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
+        order = ids(key.answer)
+        if right:
+            return order
+        wrong = list(order)
+        while wrong == order:
+            i = rng.randrange(len(wrong) - 1)
+            wrong[i], wrong[i + 1] = wrong[i + 1], wrong[i]
+        return wrong
 
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         if sorted(ids(key.answer)) != sorted(spec.options):

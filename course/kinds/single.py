@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any
 
 from ..answers import short_repr
@@ -11,6 +12,7 @@ from ._base import (
     choice_key_problems,
     ids,
     option_label,
+    pick_distractor,
     practice_parts,
     register,
 )
@@ -47,6 +49,15 @@ class SingleChoiceKind(ItemKind):
 
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         return choice_key_problems(spec, key)
+
+    def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
+        correct = ids(key.answer)
+        if right:
+            return correct[0]
+        wrong = [o for o in key.misconceptions if o not in correct] or [
+            o for o in spec.options if o not in correct
+        ]
+        return pick_distractor(wrong, rng)
 
     def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
         correct = ids(answer)
