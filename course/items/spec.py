@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..kinds import get_kind, kinds
+
 __all__ = [
     "CLASS_KINDS",
     "ID_PATTERN",
@@ -27,30 +29,11 @@ __all__ = [
 #: Item ids: lowercase letters, digits and hyphens, starting with a letter.
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 
-#: Public item class name -> item kind stored in answers and keys.
-CLASS_KINDS: dict[str, str] = {
-    "SingleChoice": "single_choice",
-    "MultipleChoice": "multiple_choice",
-    "Numeric": "numeric",
-    "Classification": "classification",
-    "Ordering": "ordering",
-    "PhraseSelection": "phrase_selection",
-    "ComputedAnswer": "computed",
-    "Forecast": "forecast",
-}
+#: Public item class name -> item kind stored in answers and keys (from :mod:`course.kinds`).
+CLASS_KINDS: dict[str, str] = {k.class_name: k.name for k in kinds().values() if k.class_name}
 
-# Keyword arguments each kind accepts in its constructor (besides the common ones).
+# Keyword arguments every kind accepts in its constructor (each kind adds its ``args``).
 _COMMON = {"id", "prompt", "points", "practice", "shuffle", "seed", "book"}
-_KIND_ARGS: dict[str, set[str]] = {
-    "single_choice": {"options"},
-    "multiple_choice": {"options"},
-    "numeric": {"unit", "placeholder"},
-    "classification": {"statements", "categories"},
-    "ordering": {"options"},
-    "phrase_selection": {"passage", "phrases", "source"},
-    "computed": {"unit", "value"},
-    "forecast": {"resolution", "as_of"},
-}
 # Arguments that are expressions evaluated in the kernel, never literals.
 _RUNTIME_ARGS = {"value", "book", "seed"}
 
@@ -140,7 +123,10 @@ class ItemSpec:
                 f"Item id {item_id!r} is invalid: use lowercase letters, digits and hyphens, "
                 "starting with a letter (for example 'm01-thesis')."
             )
-        allowed = _COMMON | _KIND_ARGS[kind]
+        item_kind = get_kind(kind)
+        if item_kind is None:
+            raise SpecError(f"{item_id}: unknown item kind {kind!r}")
+        allowed = _COMMON | item_kind.args
         unknown = set(kwargs) - allowed
         if unknown:
             raise SpecError(f"{item_id}: unexpected argument(s) {', '.join(sorted(unknown))}")
@@ -153,38 +139,27 @@ class ItemSpec:
             raise SpecError(f"{item_id}: points must be a non-negative number")
         if practice is not None and points:
             raise SpecError(f"{item_id}: practice items are not graded, so they take no points")
-        if practice is None and not points and kind != "forecast":
+        if practice is None and not points and item_kind.needs_points:
             raise SpecError(f"{item_id}: a graded item needs points > 0")
         options = _as_options("options", kwargs.get("options"), item_id)
         phrases = _as_options("phrases", kwargs.get("phrases"), item_id)
         statements = _as_options("statements", kwargs.get("statements"), item_id)
         categories = _as_options("categories", kwargs.get("categories"), item_id)
         passage = kwargs.get("passage", "")
-        if kind in {"single_choice", "multiple_choice"} and len(options) < 2:
-            raise SpecError(f"{item_id}: a choice item needs at least two options")
-        if kind == "ordering" and len(options) < 3:
-            raise SpecError(f"{item_id}: an ordering item needs at least three entries")
-        if kind == "classification" and (len(statements) < 2 or len(categories) < 2):
-            raise SpecError(
-                f"{item_id}: classification needs two or more statements and categories"
-            )
-        if kind == "phrase_selection":
-            if len(phrases) < 2:
-                raise SpecError(f"{item_id}: phrase selection needs at least two phrases")
-            if not isinstance(passage, str) or not passage.strip():
-                raise SpecError(f"{item_id}: phrase selection needs a passage")
-            for pid, phrase in phrases.items():
-                if phrase not in passage:
-                    raise SpecError(f"{item_id}: phrase {pid!r} ({phrase!r}) is not in the passage")
-            options = phrases
-        if kind == "forecast":
-            resolution = kwargs.get("resolution")
-            if not isinstance(resolution, str) or not resolution.strip():
-                raise SpecError(
-                    f"{item_id}: a forecast needs a resolution: what exactly counts as YES"
-                )
-            if practice is not None:
-                raise SpecError(f"{item_id}: forecasts have no practice form")
+        fields = {
+            "options": options,
+            "phrases": phrases,
+            "statements": statements,
+            "categories": categories,
+            "passage": passage,
+            "resolution": kwargs.get("resolution"),
+        }
+        problem = item_kind.spec_problem(fields)
+        if problem:
+            raise SpecError(f"{item_id}: {problem}")
+        if practice is not None and not item_kind.has_practice:
+            raise SpecError(f"{item_id}: {kind} items have no practice form")
+        options = item_kind.spec_options(fields)
         if practice is not None and not isinstance(practice, Mapping):
             raise SpecError(f"{item_id}: practice must be a mapping with an 'answer'")
         return cls(

@@ -56,6 +56,26 @@ class ItemKind:
     name: ClassVar[str] = ""
     #: Whether a key of this kind records how the question resolved (``outcome``).
     takes_outcome: ClassVar[bool] = False
+    #: The item class a lesson calls (``SingleChoice``…), in :mod:`course.items`.
+    class_name: ClassVar[str] = ""
+    #: The constructor arguments of this kind, besides those every item takes.
+    args: ClassVar[frozenset[str]] = frozenset()
+    #: Whether a graded item of this kind must carry points (forecasts need not).
+    needs_points: ClassVar[bool] = True
+    #: Whether the kind has a practice form.
+    has_practice: ClassVar[bool] = True
+
+    def spec_problem(self, fields: dict[str, Any]) -> str | None:
+        """Return what is wrong with an item's arguments for this kind, or None.
+
+        ``fields`` holds the parsed ``options``, ``phrases``, ``statements``,
+        ``categories`` (dicts), ``passage`` and ``resolution``.
+        """
+        return None
+
+    def spec_options(self, fields: dict[str, Any]) -> dict[str, str]:
+        """Return the item's options (what :attr:`ItemSpec.options` holds)."""
+        return dict(fields["options"])
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         """Return ``value`` in words for this item, or None if it is not of this kind's shape."""

@@ -22,6 +22,13 @@ class ClassificationKind(ItemKind):
     """A mapping of statement id to category id; each statement counts alike."""
 
     name = "classification"
+    class_name = "Classification"
+    args = frozenset({"statements", "categories"})
+
+    def spec_problem(self, fields: dict[str, Any]) -> str | None:
+        if len(fields["statements"]) < 2 or len(fields["categories"]) < 2:
+            return "classification needs two or more statements and categories"
+        return None
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if not isinstance(value, Mapping):

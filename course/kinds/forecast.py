@@ -22,6 +22,16 @@ class ForecastKind(ItemKind):
 
     name = "forecast"
     takes_outcome = True
+    class_name = "Forecast"
+    args = frozenset({"resolution", "as_of"})
+    needs_points = False
+    has_practice = False
+
+    def spec_problem(self, fields: dict[str, Any]) -> str | None:
+        resolution = fields["resolution"]
+        if not isinstance(resolution, str) or not resolution.strip():
+            return "a forecast needs a resolution: what exactly counts as YES"
+        return None
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if not isinstance(value, Mapping):

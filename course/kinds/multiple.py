@@ -47,6 +47,11 @@ class MultipleChoiceKind(ItemKind):
     """A list of option ids; each correct pick counts, each false pick cancels one."""
 
     name = "multiple_choice"
+    class_name = "MultipleChoice"
+    args = frozenset({"options"})
+
+    def spec_problem(self, fields: dict[str, Any]) -> str | None:
+        return "a choice item needs at least two options" if len(fields["options"]) < 2 else None
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if not isinstance(value, list):

@@ -32,6 +32,8 @@ class NumericKind(ItemKind):
     """A number; full credit within the key's tolerance of its value or an accepted one."""
 
     name = "numeric"
+    class_name = "Numeric"
+    args = frozenset({"unit", "placeholder"})
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -101,3 +103,5 @@ class ComputedKind(NumericKind):
     """A number the student's code computed (recorded by the item); scored like numeric."""
 
     name = "computed"
+    class_name = "ComputedAnswer"
+    args = frozenset({"unit", "value"})

@@ -21,6 +21,13 @@ class OrderingKind(ItemKind):
     """A list of every entry id once; the share of pairs in the key's order."""
 
     name = "ordering"
+    class_name = "Ordering"
+    args = frozenset({"options"})
+
+    def spec_problem(self, fields: dict[str, Any]) -> str | None:
+        return (
+            "an ordering item needs at least three entries" if len(fields["options"]) < 3 else None
+        )
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if not isinstance(value, list):

@@ -29,6 +29,11 @@ class SingleChoiceKind(ItemKind):
     """One option id; full credit for any id the key accepts."""
 
     name = "single_choice"
+    class_name = "SingleChoice"
+    args = frozenset({"options"})
+
+    def spec_problem(self, fields: dict[str, Any]) -> str | None:
+        return "a choice item needs at least two options" if len(fields["options"]) < 2 else None
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         return option_label(spec, value) if isinstance(value, str) else None
