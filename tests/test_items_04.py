@@ -8,38 +8,24 @@ with each defensible answer actually scores.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import jupytext
 import pytest
+from lesson_items import lesson_specs, module_key, points
 
 from course import data
-from course.grading.score import score_item
-from course.items.spec import ItemSpec, specs_from_source
-from course.keys import ModuleKey, load_key
+from course.items.spec import ItemSpec
+from course.keys import ModuleKey
 
-ROOT = Path(__file__).resolve().parent.parent
 MODULE = "04-corroboration"
 
 
 @pytest.fixture(scope="module")
 def specs() -> dict[str, ItemSpec]:
-    out: dict[str, ItemSpec] = {}
-    for cell in jupytext.read(ROOT / "notebooks" / f"{MODULE}.md").cells:
-        if cell.cell_type == "code":
-            for spec in specs_from_source(cell.source, where=MODULE):
-                out[spec.id] = spec
-    return out
+    return lesson_specs(MODULE)
 
 
 @pytest.fixture(scope="module")
 def key() -> ModuleKey:
-    return load_key(ROOT / "autograde" / "keys" / f"{MODULE}.yaml")
-
-
-def points(specs: dict[str, ItemSpec], key: ModuleKey, item_id: str, value: object) -> float:
-    spec = specs[item_id]
-    return score_item(spec, key.items[item_id], {"kind": spec.kind, "value": value}).points
+    return module_key(MODULE)
 
 
 def test_only_asks_about_combat_and_credits_the_attacks_on_bases(specs, key):

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from ..keys import ItemKey
 
 __all__ = [
+    "ChoiceKind",
     "ItemKind",
     "Scored",
-    "choice_key_problems",
     "get_kind",
     "ids",
     "kinds",
@@ -129,6 +129,35 @@ class ItemKind:
         return False, []
 
 
+class ChoiceKind(ItemKind):
+    """What single and multiple choice (and phrase selection) share: options to pick from."""
+
+    args = frozenset({"options"})
+
+    def spec_problem(self, fields: dict[str, Any]) -> str | None:
+        return "a choice item needs at least two options" if len(fields["options"]) < 2 else None
+
+    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        """No answer, unknown option ids, or a distractor without its misconception."""
+        sid, opts = spec.id, set(spec.options)
+        problems = []
+        answer = ids(key.answer)
+        if not answer:
+            problems.append(f"{sid}: the key gives no answer")
+        for a in answer:
+            if a not in opts:
+                problems.append(f"{sid}: key answer {a!r} is not an option id")
+        for d in sorted(opts - set(answer) - set(key.misconceptions)):
+            problems.append(f"{sid}: distractor {d!r} names no misconception")
+        for m in sorted(set(key.misconceptions) - opts):
+            problems.append(f"{sid}: misconception given for unknown option {m!r}")
+        return problems
+
+    def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
+        correct = ids(answer)
+        return [{"option": o, "label": t, "correct": o in correct} for o, t in spec.options.items()]
+
+
 def register(cls: K) -> K:
     """Register an :class:`ItemKind` subclass under its :attr:`~ItemKind.name` (a decorator)."""
     if not cls.name:
@@ -171,23 +200,6 @@ def number_text(value: Any) -> str:
         return f"{float(value):g}"
     except (OverflowError, TypeError, ValueError):
         return short_repr(value)
-
-
-def choice_key_problems(spec: ItemSpec, key: ItemKey) -> list[str]:
-    """Return what is wrong with a choice key: no answer, unknown ids, unexplained distractors."""
-    sid, opts = spec.id, set(spec.options)
-    problems = []
-    answer = ids(key.answer)
-    if not answer:
-        problems.append(f"{sid}: the key gives no answer")
-    for a in answer:
-        if a not in opts:
-            problems.append(f"{sid}: key answer {a!r} is not an option id")
-    for d in sorted(opts - set(answer) - set(key.misconceptions)):
-        problems.append(f"{sid}: distractor {d!r} names no misconception")
-    for m in sorted(set(key.misconceptions) - opts):
-        problems.append(f"{sid}: misconception given for unknown option {m!r}")
-    return problems
 
 
 def pick_distractor(options: list[str], rng: random.Random) -> str:

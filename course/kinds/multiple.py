@@ -7,9 +7,8 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from ._base import (
-    ItemKind,
+    ChoiceKind,
     Scored,
-    choice_key_problems,
     ids,
     option_label,
     pick_distractor,
@@ -43,15 +42,11 @@ def fraction_selection(chosen: list[str], correct: set[str]) -> tuple[float, lis
 
 
 @register
-class MultipleChoiceKind(ItemKind):
+class MultipleChoiceKind(ChoiceKind):
     """A list of option ids; each correct pick counts, each false pick cancels one."""
 
     name = "multiple_choice"
     class_name = "MultipleChoice"
-    args = frozenset({"options"})
-
-    def spec_problem(self, fields: dict[str, Any]) -> str | None:
-        return "a choice item needs at least two options" if len(fields["options"]) < 2 else None
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if not isinstance(value, list):
@@ -73,9 +68,6 @@ class MultipleChoiceKind(ItemKind):
         fraction, details = fraction_selection(chosen, set(ids(key.answer)))
         return fraction, details, problems
 
-    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
-        return choice_key_problems(spec, key)
-
     def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
         correct = ids(key.answer)
         if right:
@@ -89,10 +81,6 @@ class MultipleChoiceKind(ItemKind):
         if distractors:
             chosen.add(pick_distractor(distractors, rng))
         return [o for o in spec.options if o in chosen]
-
-    def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
-        correct = ids(answer)
-        return [{"option": o, "label": t, "correct": o in correct} for o, t in spec.options.items()]
 
     def picks(self, spec: ItemSpec, value: Any) -> list[str | None] | None:
         if not isinstance(value, list):

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..answers import short_repr
 from ._base import (
-    ItemKind,
+    ChoiceKind,
     Scored,
-    choice_key_problems,
     ids,
     option_label,
     pick_distractor,
@@ -25,15 +24,11 @@ __all__ = ["SingleChoiceKind"]
 
 
 @register
-class SingleChoiceKind(ItemKind):
+class SingleChoiceKind(ChoiceKind):
     """One option id; full credit for any id the key accepts."""
 
     name = "single_choice"
     class_name = "SingleChoice"
-    args = frozenset({"options"})
-
-    def spec_problem(self, fields: dict[str, Any]) -> str | None:
-        return "a choice item needs at least two options" if len(fields["options"]) < 2 else None
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         return option_label(spec, value) if isinstance(value, str) else None
@@ -52,9 +47,6 @@ class SingleChoiceKind(ItemKind):
     def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
         return " or ".join(option_label(spec, a) for a in ids(key.answer))
 
-    def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
-        return choice_key_problems(spec, key)
-
     def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
         correct = ids(key.answer)
         if right:
@@ -63,10 +55,6 @@ class SingleChoiceKind(ItemKind):
             o for o in spec.options if o not in correct
         ]
         return pick_distractor(wrong, rng)
-
-    def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
-        correct = ids(answer)
-        return [{"option": o, "label": t, "correct": o in correct} for o, t in spec.options.items()]
 
     def picks(self, spec: ItemSpec, value: Any) -> list[str | None] | None:
         return [value] if isinstance(value, str) and value in spec.options else None
