@@ -12,13 +12,14 @@ import datetime as _dt
 from pathlib import Path
 
 from ..gradebook import open_gradebook
+from ..paths import CourseFolder
 
 __all__ = ["ensure_students", "graded_submissions", "is_graded", "submitted_students"]
 
 
 def submitted_students(course_dir: str | Path, module: str) -> list[str]:
     """Return the students with a submission of ``module`` in ``submitted/``."""
-    root = Path(course_dir) / "submitted"
+    root = CourseFolder(course_dir).submitted()
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / module).is_dir())
@@ -38,26 +39,38 @@ def _newest_mtime(folder: Path) -> float:
     return max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0.0)
 
 
-def is_graded(course_dir: str | Path, module: str, student: str) -> bool:
-    """Return True if the files of a graded, unchanged submission are all in place.
+def is_graded(
+    course_dir: str | Path, module: str, student: str, *, since: float | None = None
+) -> bool:
+    """Return True if the files of a graded, current submission are all in place.
 
-    The gradebook is not consulted here; see :func:`graded_submissions`.
+    The one test of "is this submission graded?": every notebook handed in
+    (or the module's own, if none was) has its autograded copy and its
+    per-item results, and the grading is current. Current means, with
+    ``since`` (a :func:`time.time` value), that every results file was
+    written at or after it (this run graded it); without, that the
+    submission was not collected again after it was graded (nbgrader's
+    ``timestamp.txt`` rule, else file times). The gradebook is not consulted
+    here; see :func:`graded_submissions`.
     """
-    from ..grading.preprocessors.score_answers import results_path
-
-    course_dir = Path(course_dir)
-    submitted = course_dir / "submitted" / student / module
-    autograded = course_dir / "autograded" / student / module
-    notebooks = sorted(p.stem for p in submitted.glob("*.ipynb")) or [module]
-    results = [results_path(course_dir, student, module, nb) for nb in notebooks]
-    if not all((autograded / f"{nb}.ipynb").exists() for nb in notebooks):
+    folder = CourseFolder(course_dir)
+    submitted = folder.submitted(student, module)
+    autograded = folder.autograded(student, module)
+    notebooks = [p.stem for p in folder.source_notebooks(module)] or [module]
+    results = [folder.results_file(student, module, nb) for nb in notebooks]
+    try:
+        if not all((autograded / f"{nb}.ipynb").exists() for nb in notebooks):
+            return False
+        if not all(path.exists() for path in results):
+            return False
+        if since is not None:
+            return all(path.stat().st_mtime >= since - 1 for path in results)
+        new, old = _timestamp(submitted), _timestamp(autograded)
+        if new is not None and old is not None:
+            return new <= old
+        return _newest_mtime(submitted) <= min(path.stat().st_mtime for path in results)
+    except OSError:
         return False
-    if not all(path.exists() for path in results):
-        return False
-    new, old = _timestamp(submitted), _timestamp(autograded)
-    if new is not None and old is not None:
-        return new <= old
-    return _newest_mtime(submitted) <= min(path.stat().st_mtime for path in results)
 
 
 def graded_submissions(course_dir: str | Path, module: str) -> set[str]:
