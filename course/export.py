@@ -13,12 +13,12 @@ manual score (empty until graded).
 format (:mod:`course.lms`).
 
 ``problems.csv``: student_id, module, kind, problem, what_to_do: every problem
-of the grading run (:attr:`course.gradebatch.GradeReport.problems` and its
+of the grading run (:attr:`course.gradereport.GradeReport.problems` and its
 notes, misnamed and misplaced submissions included), each written answer
 awaiting manual grading, and each submission without an answers file, with a
 short machine-readable ``kind`` (:data:`PROBLEM_KINDS`) and what the
 instructor can do. The same rows are kept in
-:attr:`course.gradebatch.GradeReport.problem_rows` for ``course grade`` to print.
+:attr:`course.gradereport.GradeReport.problem_rows` for ``course grade`` to print.
 
 Every file is written by :class:`ExportWriter`: to a new file in ``exports/``,
 then swapped in with :func:`os.replace`, so a reader never sees half a file
@@ -31,31 +31,31 @@ saying so.
 
 from __future__ import annotations
 
-import datetime as _dt
-import io
-import json
-import os
 import re
-import secrets
-import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .coursefolder import show_path
+from .batch.state import is_graded, submitted_students
+from .exportwriter import (
+    GRADE_SHAPES,
+    HISTORY_RUNS,
+    ExportCounts,
+    ExportError,
+    ExportShape,
+    ExportWriter,
+)
 from .gradebook import open_gradebook
+from .gradereport import GradeReport, collect_problems, results_problems
 from .lms import (
     CANVAS_STUDENT_COLUMNS,
     MOODLE_USER_COLUMNS,
     build_lms_exports,
     load_lms_settings,
 )
-
-if TYPE_CHECKING:
-    from .gradebatch import GradeReport
+from .paths import CourseFolder
+from .results import iter_results
 
 __all__ = [
     "GRADE_COLUMNS",
@@ -80,33 +80,14 @@ GRADE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _submitted(course_dir: Path, module: str) -> set[str]:
-    root = course_dir / "submitted"
-    return {p.name for p in root.iterdir() if (p / module).is_dir()} if root.is_dir() else set()
-
-
-def _is_autograded(course_dir: Path, module: str, student: str) -> bool:
-    folder = course_dir / "autograded" / student / module
-    results = course_dir / "grading" / "results" / student / module
-    return folder.is_dir() and any(folder.glob("*.ipynb")) and any(results.glob("*.json"))
-
-
 def _problems(course_dir: Path, module: str, student: str, report: GradeReport | None) -> str:
-    if report is not None:
-        prefix = f"{module}"
-        found = [m for m in report.problems.get(student, []) if m.startswith(prefix)]
-        return "; ".join(m[len(prefix) :].lstrip(" :") for m in found)
-    found = []
-    for path in sorted((course_dir / "grading" / "results" / student / module).glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        found += data.get("problems", [])
-        found += [
-            f"{i['item_id']}: {i['problems']}" for i in data.get("items", []) if i.get("problems")
-        ]
-    return "; ".join(found)
+    """Return a submission's problems for the ``problems`` column: the run's, else the recorded."""
+    found = (
+        report.problems_of(student, module)
+        if report is not None
+        else results_problems(course_dir, student, module)
+    )
+    return "; ".join(p.detail for p in found)
 
 
 def collect_grades(
@@ -137,7 +118,7 @@ def collect_grades(
     with open_gradebook(course_dir) as gb:
         known = {s.id for s in gb.students}
         for module in modules:
-            submitted = _submitted(course_dir, module)
+            submitted = set(submitted_students(course_dir, module))
             for student in sorted(known | submitted):
                 try:
                     sub = gb.find_submission(module, student) if student in known else None
@@ -145,7 +126,7 @@ def collect_grades(
                     sub = None
                 if sub is None and student not in submitted:
                     continue
-                graded = _is_autograded(course_dir, module, student)
+                graded = is_graded(course_dir, module, student)
                 rows.append(
                     {
                         "student_id": student,
@@ -187,22 +168,19 @@ def collect_items(course_dir: str | Path, modules: list[str]) -> pd.DataFrame:
 
     course_dir = Path(course_dir)
     rows = []
-    for path in sorted((course_dir / "grading" / "results").glob("*/*/*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data["assignment"] not in modules:
-            continue
-        for item in data["items"]:
+    for results in iter_results(course_dir, modules):
+        for item in results.items:
             rows.append(
                 {
-                    "student_id": data["student"],
-                    "module": data["assignment"],
+                    "student_id": results.student,
+                    "module": results.module,
                     "item_id": item["item_id"],
-                    "kind": item["kind"],
-                    "score": item["score"],
-                    "max_score": item["max_score"],
-                    "verdict": item["verdict"],
-                    "answer": item["answer"],
-                    "problems": item["problems"],
+                    "kind": item.get("kind"),
+                    "score": item.get("score"),
+                    "max_score": item.get("max_score"),
+                    "verdict": item.get("verdict"),
+                    "answer": item.get("answer"),
+                    "problems": item.get("problems"),
                 }
             )
     with open_gradebook(course_dir) as gb:
@@ -244,262 +222,12 @@ def collect_items(course_dir: str | Path, modules: list[str]) -> pd.DataFrame:
     return df.sort_values(["module", "student_id", "item_id"], kind="stable").reset_index(drop=True)
 
 
-#: How many earlier runs ``exports/history/`` keeps.
-HISTORY_RUNS = 20
-#: A history folder's name: the UTC time of the run, with ``-2``, ``-3``… for runs in one second.
-_STAMP = re.compile(r"\A(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)(?:-(\d+))?\Z")
-
-
-class ExportError(RuntimeError):
-    """Raise when an export cannot be written safely; the previous export is left in place."""
-
-
-@dataclass(frozen=True)
-class ExportCounts:
-    """How full one export file is: its students, its scores and its blank scores."""
-
-    students: int
-    scores: int
-    blanks: int
-    modules: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ExportShape:
-    """Where one export file keeps its students and its scores, to compare two versions.
-
-    Parameters
-    ----------
-    student_column : str
-        The column naming the student; rows where it is empty (such as Canvas's
-        ``Points Possible`` row) are not students.
-    score_columns : sequence of str, optional
-        The score columns. Default: every column not in ``other_columns``
-        (the module columns of an LMS file, whatever they are named).
-    other_columns : sequence of str
-        Columns that are not scores, when ``score_columns`` is not given.
-    module_column : str, optional
-        The column naming the module; default: the score columns are the modules.
-    """
-
-    student_column: str
-    score_columns: tuple[str, ...] | None = None
-    other_columns: tuple[str, ...] = ()
-    module_column: str | None = None
-
-    def count(self, table: pd.DataFrame) -> ExportCounts:
-        """Return the counts of ``table``, read as text (empty cells are ``""``)."""
-        if self.student_column not in table.columns:
-            return ExportCounts(0, 0, 0)
-        rows = table[table[self.student_column].astype(str).str.strip() != ""]
-        if self.score_columns is not None:
-            columns = [c for c in self.score_columns if c in rows.columns]
-        else:
-            columns = [c for c in rows.columns if c not in self.other_columns]
-        cells = rows[columns].astype(str).apply(lambda col: col.str.strip() != "")
-        filled = int(cells.to_numpy().sum())
-        if self.module_column and self.module_column in rows.columns:
-            modules = tuple(sorted(set(rows[self.module_column].astype(str)) - {""}))
-        else:
-            modules = tuple(columns)
-        return ExportCounts(
-            students=int(rows[self.student_column].nunique()),
-            scores=filled,
-            blanks=int(cells.size) - filled,
-            modules=modules,
-        )
-
-
 #: The shape of each export that replaces an earlier one (problems.csv is never compared).
-SHAPES = {
-    "grades.csv": ExportShape("student_id", ("score",), module_column="module"),
-    "items.csv": ExportShape("student_id", ("score",), module_column="module"),
+SHAPES: dict[str, ExportShape] = {
+    **GRADE_SHAPES,
     "canvas.csv": ExportShape("SIS Login ID", other_columns=tuple(CANVAS_STUDENT_COLUMNS)),
     "moodle.csv": ExportShape("Username", other_columns=tuple(MOODLE_USER_COLUMNS)),
 }
-
-
-def _read_table(data: bytes) -> pd.DataFrame | None:
-    """Return a CSV export read as text, or None if it cannot be read."""
-    try:
-        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
-        return None
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-class ExportWriter:
-    """Write export files into one folder: new file, then swap; the old one kept in history.
-
-    Parameters
-    ----------
-    folder : path-like
-        The exports folder (``<course>/exports``).
-    keep : int, default :data:`HISTORY_RUNS`
-        How many runs ``history/`` keeps; older ones are deleted by :meth:`finish`.
-    stamp : str, optional
-        The name of this run's history folder (default: the UTC time,
-        ``2025-01-31T14-05-09Z``).
-
-    Notes
-    -----
-    :meth:`write` never truncates a file in place: the new text goes to a
-    hidden temporary file in the same folder, is flushed to disk, and replaces
-    the old file with :func:`os.replace` (atomic on POSIX and Windows). A file
-    whose text is unchanged is left alone. Messages for the instructor (an
-    export emptier than the one it replaced) collect in :attr:`notes`.
-    """
-
-    def __init__(
-        self, folder: str | Path, *, keep: int = HISTORY_RUNS, stamp: str | None = None
-    ) -> None:
-        self.folder = Path(folder)
-        self.keep = keep
-        self.stamp = stamp or _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-        self.notes: list[str] = []
-        self.paths: dict[str, Path] = {}
-        self.history: Path | None = None  # this run's history folder, once a file was kept
-
-    def _shown(self, path: Path) -> str:
-        """Return ``path`` relative to the course folder (``exports/…``)."""
-        try:
-            return show_path(path.relative_to(self.folder.parent))
-        except ValueError:
-            return show_path(path)
-
-    def _history_folder(self) -> Path:
-        if self.history is None:
-            root = self.folder / "history"
-            root.mkdir(parents=True, exist_ok=True)
-            name, n = self.stamp, 1
-            while True:
-                try:
-                    (root / name).mkdir()
-                    break
-                except FileExistsError:
-                    n += 1
-                    name = f"{self.stamp}-{n}"
-            self.history = root / name
-        return self.history
-
-    def write(self, name: str, table: pd.DataFrame, shape: ExportShape | None = None) -> Path:
-        """Write ``table`` as ``<folder>/<name>`` (CSV, UTF-8) and return its path.
-
-        ``shape`` (default: :data:`SHAPES` by name) says how to compare it with
-        the file it replaces; without one, no comparison is made.
-        """
-        text = table.to_csv(index=False)
-        return self.write_bytes(name, text.encode("utf-8"), shape or SHAPES.get(name))
-
-    def write_bytes(self, name: str, data: bytes, shape: ExportShape | None = None) -> Path:
-        """Write ``data`` as ``<folder>/<name>``: keep the old file, then swap the new one in.
-
-        Raises
-        ------
-        ExportError
-            If the old file cannot be kept in history or the new one cannot be
-            written; the old file is then left as it was.
-        """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / name
-        self.paths[name] = target
-        try:
-            old = target.read_bytes() if target.is_file() else None
-        except OSError:
-            old = None
-        if old == data:
-            return target
-        if old is not None:
-            try:
-                kept = self._history_folder() / name
-                shutil.copy2(target, kept)
-            except OSError as exc:
-                raise ExportError(
-                    f"Could not keep a copy of {self._shown(target)} in "
-                    f"{self._shown(self.folder / 'history')} ({exc.strerror or exc}); "
-                    "the previous export was left in place. Free some disk space or fix the "
-                    "folder's permissions, then run the command again."
-                ) from exc
-            if shape is not None:
-                self._compare(target, kept, old, data, shape)
-        self._swap(target, data)
-        return target
-
-    def _swap(self, target: Path, data: bytes) -> None:
-        temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            fd = os.open(temp, flags, 0o666)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except OSError as exc:
-            temp.unlink(missing_ok=True)
-            raise ExportError(
-                f"Could not write {self._shown(target)} ({exc.strerror or exc}); the previous "
-                "export was left in place. Free some disk space or fix the folder's "
-                "permissions, then run the command again."
-            ) from exc
-        try:  # make the rename itself durable (not possible everywhere)
-            dir_fd = os.open(self.folder, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
-
-    def _compare(
-        self, target: Path, kept: Path, old: bytes, new: bytes, shape: ExportShape
-    ) -> None:
-        before_table, after_table = _read_table(old), _read_table(new)
-        if before_table is None or after_table is None:
-            return
-        before, after = shape.count(before_table), shape.count(after_table)
-        changes = []
-        if after.students < before.students:
-            changes.append(f"fewer students ({before.students} → {after.students})")
-        if after.scores < before.scores:
-            changes.append(f"fewer scores ({before.scores} → {after.scores})")
-        if after.blanks > before.blanks:
-            changes.append(f"more blank scores ({before.blanks} → {after.blanks})")
-        if not changes:
-            return
-        listed = ", ".join(changes[:-1]) + (" and " if len(changes) > 1 else "") + changes[-1]
-        note = (
-            f"{self._shown(target)} has {listed} than the export it replaced. It was written "
-            f"anyway (it is what the gradebook holds now); the previous copy is kept as "
-            f"{self._shown(kept)}."
-        )
-        dropped = [m for m in before.modules if m not in after.modules]
-        if dropped:
-            note += (
-                f" It no longer has {', '.join(dropped)}: an export holds only the modules of its "
-                "run, so run `course grade` with no module to export every module."
-            )
-        self.notes.append(note)
-
-    def finish(self) -> None:
-        """Delete the oldest history folders beyond :attr:`keep` runs."""
-        root = self.folder / "history"
-        if not root.is_dir():
-            return
-        runs = []
-        for entry in root.iterdir():
-            match = _STAMP.match(entry.name)
-            if match and entry.is_dir() and not entry.is_symlink():
-                runs.append(((match.group(1), int(match.group(2) or 1)), entry))
-        runs.sort()
-        for _, entry in runs[: max(0, len(runs) - self.keep)]:
-            shutil.rmtree(entry, ignore_errors=True)
-
 
 PROBLEM_COLUMNS = ["student_id", "module", "kind", "problem", "what_to_do"]
 
@@ -577,10 +305,6 @@ _PREFIX_KINDS: tuple[tuple[str, str], ...] = (
     ("answer key ", "invalid-answer"),  # course.answers.validate_record
     ("answers to unknown item ids", "invalid-answer"),  # ScoreAnswers
     ("stopped ", "leftover-process"),  # course.reaper.reaping
-    ("could not be autograded", "ungraded"),  # course.gradebatch
-    ("feedback could not be generated", "feedback"),  # course.gradebatch
-    ("graded with execution, not the fast path", "fast-path"),  # course.gradebatch
-    ("the submitted notebook could not be graded", "unreadable-notebook"),  # course.gradebatch
     ("no notebook ", "empty-submission"),  # course.grading.intake.Intake.missing_problems
     ("the notebook ", "unreadable-notebook"),  # course.grading.intake.Intake.problems
 )
@@ -613,16 +337,8 @@ def problem_kind(text: str, *, item: bool = False) -> str:
     return "invalid-answer" if item else "other"
 
 
-def _split_problem(message: str, modules: Sequence[str]) -> tuple[str, str, str]:
-    """Return (module, item id, text) of a ``<module>[ <item>]: <text>`` message."""
-    for module in sorted(modules, key=len, reverse=True):
-        if message.startswith(f"{module}: "):
-            return module, "", message[len(module) + 2 :]
-        if message.startswith(f"{module} "):
-            item, sep, text = message[len(module) + 1 :].partition(": ")
-            if sep and item and " " not in item:
-                return module, item, text
-    return "", "", message
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _row(student: str, module: str, kind: str, problem: str) -> dict[str, str]:
@@ -660,11 +376,10 @@ def problems_table(
         Further notes of a known kind (such as ``export-shrank``).
     """
     rows = []
-    for student in sorted(report.problems):
-        for message in report.problems[student]:
-            module, item, text = _split_problem(message, modules)
-            kind = report.kinds.get((student, message)) or problem_kind(text, item=bool(item))
-            rows.append(_row(student, module, kind, f"{item}: {text}" if item else text))
+    for problem in report.entries:
+        if problem.student:
+            kind = problem.kind or problem_kind(problem.text, item=bool(problem.item))
+            rows.append(_row(problem.student, problem.module, kind, problem.detail))
     for student, module, name in missing_answers:
         rows.append(
             _row(
@@ -691,9 +406,16 @@ def problems_table(
                 )
             )
     rows.sort(key=lambda r: (r["student_id"], r["module"]))
-    for note in report.notes:
-        module, _item, text = _split_problem(note, modules)
-        rows.append(_row("", module, report.kinds.get(("", note)) or problem_kind(text), text))
+    recorded = set()
+    for problem in report.entries:
+        if not problem.student:
+            recorded.add(problem.message)
+            rows.append(
+                _row("", problem.module, problem.kind or problem_kind(problem.text), problem.detail)
+            )
+    for note in report.notes:  # notes added as text (the LMS files', the exports')
+        if note not in recorded:
+            rows.append(_row("", "", problem_kind(note), note))
     for kind, note in notes:
         rows.append(_row("", "", kind, note))
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
@@ -712,7 +434,7 @@ def _missing_answers(
 
     found = []
     for module in modules:
-        notebooks = sorted(p.stem for p in (course_dir / "source" / module).glob("*.ipynb"))
+        notebooks = [p.stem for p in CourseFolder(course_dir).source_notebooks(module)]
         for student in sorted(graded.get(module, [])):
             intake = read_intake_report(course_dir, student, module)
             if intake is None:
@@ -736,15 +458,13 @@ def _missing_answers(
 
 def _report_from_files(course_dir: Path, modules: Sequence[str]) -> GradeReport:
     """Return a report holding the problems recorded for every graded student of ``modules``."""
-    from .gradebatch import GradeReport, _collect_problems
-
     report = GradeReport()
+    folder = CourseFolder(course_dir)
     for module in modules:
-        results = course_dir / "grading" / "results"
-        students = sorted(p.parent.name for p in results.glob(f"*/{module}") if p.is_dir())
+        students = sorted(p.parent.name for p in folder.results().glob(f"*/{module}") if p.is_dir())
         report.graded[module] = students
         for student in students:
-            _collect_problems(course_dir, module, student, report)
+            collect_problems(course_dir, module, student, report)
     return report
 
 
@@ -777,7 +497,7 @@ def export_grades(
         run.manual_pending.setdefault(student, {})[module] = count
     missing = _missing_answers(course_dir, modules, run.graded)
 
-    writer = ExportWriter(course_dir / "exports")
+    writer = ExportWriter(CourseFolder(course_dir).exports, shapes=SHAPES)
     paths = {
         "grades": writer.write("grades.csv", grades),
         "items": writer.write("items.csv", items),

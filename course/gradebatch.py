@@ -9,24 +9,24 @@ batch always finishes. Students already graded are skipped unless ``force``.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from .batch.fastpath import fast_path_refusals
 from .batch.pool import WorkerPool, default_jobs
-from .batch.state import ensure_students, graded_submissions, submitted_students
+from .batch.state import ensure_students, graded_submissions, is_graded, submitted_students
 from .batch.tasks import Outcome, Task
 from .coursefolder import require_course, resolve_modules
 from .export import export_grades
 from .gradebook import course_config
-from .grading.intake import Refusal, read_intake_report
+from .gradereport import GradeReport, collect_problems
 from .grading.layout import find_layout_problems, hides_characters
 from .grading.manifest import verify_keys
 from .grading.manual import HAND_GRADE_KIND, is_hand_grade_message, restore_pending
-from .grading.sandbox import Isolation, course_isolation
+from .grading.sandbox import course_isolation
+from .paths import CourseFolder
 from .reaper import reaping
 
 __all__ = [
@@ -44,47 +44,6 @@ Progress = Callable[[str, int, int], None]
 TIMEOUT_MARGIN = 120.0
 
 
-@dataclass
-class GradeReport:
-    """What ``grade_course`` did: who was graded, what went wrong, where the files are."""
-
-    graded: dict[str, list[str]] = field(default_factory=dict)  # module -> students
-    failed: dict[str, list[str]] = field(default_factory=dict)  # module -> students
-    problems: dict[str, list[str]] = field(default_factory=dict)  # student -> messages
-    exports: dict[str, Path] = field(default_factory=dict)
-    feedback: list[Path] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # problems not tied to one student
-    #: module -> students skipped because they were graded before (and unchanged)
-    skipped: dict[str, list[str]] = field(default_factory=dict)
-    #: modules graded by the fast path (no kernel)
-    fast: list[str] = field(default_factory=list)
-    #: the isolation student kernels ran under (course.grading.sandbox)
-    isolation: Isolation | None = None
-    #: (student, message) -> the problem's kind, where its source says it (course.export)
-    kinds: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: student -> module -> written answers awaiting manual grading (blank in the LMS files)
-    manual_pending: dict[str, dict[str, int]] = field(default_factory=dict)
-    #: The rows of ``exports/problems.csv`` as written by this run (course.export), which
-    #: ``course grade`` prints; None until the exports are written.
-    problem_rows: list[dict[str, str]] | None = None
-    #: student -> modules whose feedback this run wrote as provisional: some answer of the
-    #: module still awaited manual grading (``needs_manual_grade``) when it was written
-    provisional: dict[str, list[str]] = field(default_factory=dict)
-
-    def add_problem(self, student: str, message: str, kind: str | None = None) -> None:
-        """Record one problem for a student (once), with its kind if the source knows it."""
-        bucket = self.problems.setdefault(student, [])
-        if message not in bucket:
-            bucket.append(message)
-        if kind:
-            self.kinds.setdefault((student, message), kind)
-
-    @property
-    def ungraded(self) -> int:
-        """How many student-module pairs were left ungraded."""
-        return sum(len(v) for v in self.failed.values())
-
-
 def task_timeout(course_dir: str | Path, modules: list[str]) -> float:
     """Return the seconds one student's module may take before its process is stopped.
 
@@ -98,58 +57,10 @@ def task_timeout(course_dir: str | Path, modules: list[str]) -> float:
     if not limit or limit <= 0:
         return 24 * 3600.0
     notebooks = max(
-        (len(list((Path(course_dir) / "source" / m).glob("*.ipynb"))) for m in modules),
+        (len(CourseFolder(course_dir).source_notebooks(m)) for m in modules),
         default=1,
     )
     return float(limit) * max(1, notebooks) + TIMEOUT_MARGIN
-
-
-def _graded_since(course_dir: Path, module: str, student: str, since: float) -> bool:
-    autograded = course_dir / "autograded" / student / module
-    results = sorted((course_dir / "grading" / "results" / student / module).glob("*.json"))
-    return (
-        autograded.is_dir()
-        and any(autograded.glob("*.ipynb"))
-        and bool(results)
-        and all(p.stat().st_mtime >= since - 1 for p in results)
-    )
-
-
-def _collect_problems(course_dir: Path, module: str, student: str, report: GradeReport) -> None:
-    intake = read_intake_report(course_dir, student, module) or {}
-    refused = intake.get("refused")
-    if not isinstance(refused, list):
-        refused = []
-    refusals = {
-        Refusal(str(r.get("path", "")), str(r.get("reason", ""))).message(module)
-        for r in refused
-        if isinstance(r, dict)
-    }
-    missing = intake.get("missing")
-    if not isinstance(missing, list):
-        missing = []
-    for problem in intake.get("problems", []) if isinstance(intake.get("problems"), list) else []:
-        # The intake lists its refusals, each notebook replaced by the blank release, then
-        # each notebook not handed in (graded as the blank release too).
-        if not isinstance(problem, str):
-            continue
-        if problem in refusals:
-            kind = "refused-file"
-        elif problem in missing:
-            kind = "empty-submission"
-        else:
-            kind = "unreadable-notebook"
-        report.add_problem(student, f"{module}: {problem}", kind=kind)
-    for results in sorted((course_dir / "grading" / "results" / student / module).glob("*.json")):
-        try:
-            data = json.loads(results.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        for problem in data.get("problems", []):
-            report.add_problem(student, f"{module}: {problem}")
-        for item in data.get("items", []):
-            if item.get("problems"):
-                report.add_problem(student, f"{module} {item['item_id']}: {item['problems']}")
 
 
 class _Tally:
@@ -203,8 +114,10 @@ def _plan(
             refusals = fast_path_refusals(course_dir, module)
             if refusals:
                 more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
-                report.notes.append(
-                    f"{module}: graded with execution, not the fast path: {refusals[0]}{more}"
+                report.add_note(
+                    f"graded with execution, not the fast path: {refusals[0]}{more}",
+                    module=module,
+                    kind="fast-path",
                 )
             else:
                 use_fast = True
@@ -257,7 +170,7 @@ def autograde_modules(
 
         def judge(outcome: Outcome, since: float) -> bool:
             t = outcome.task
-            good = outcome.ok and _graded_since(course_dir, t.module, t.student, since)
+            good = outcome.ok and is_graded(course_dir, t.module, t.student, since=since)
             if good:
                 succeeded.add(t)
             final[t] = outcome
@@ -293,8 +206,8 @@ def autograde_modules(
                 def fallback(outcome: Outcome) -> None:
                     original = blanks[outcome.task]
                     t = outcome.task
-                    if outcome.ok and _graded_since(
-                        course_dir, t.module, t.student, fallback_started
+                    if outcome.ok and is_graded(
+                        course_dir, t.module, t.student, since=fallback_started
                     ):
                         succeeded.add(original)
                         blank_fallbacks[original] = final[original]
@@ -308,16 +221,18 @@ def autograde_modules(
                     tasks_per_worker=1,
                 ).run(list(blanks), fallback)
                 tally.show()
-        report.notes.extend(leftovers)
+        for leftover in leftovers:
+            report.add_note(leftover, kind="leftover-process")
         for task in tasks:
             outcome = final[task]
             for note in outcome.notes:  # the worker's reaper and hand grades (grading.manual)
                 kind = HAND_GRADE_KIND if is_hand_grade_message(note) else "leftover-process"
-                report.add_problem(task.student, f"{task.module}: {note}", kind=kind)
+                report.add_problem(task.student, task.module, note, kind=kind)
             if task in blank_fallbacks:
                 report.add_problem(
                     task.student,
-                    f"{task.module}: the submitted notebook could not be graded "
+                    task.module,
+                    "the submitted notebook could not be graded "
                     f"({outcome.message or 'no graded notebook was written'}), even on retry; "
                     "the blank released notebook was graded in its place",
                     kind="unreadable-notebook",
@@ -330,7 +245,8 @@ def autograde_modules(
                     detail = f"{earlier.message}; on retry: {detail}"
                 report.add_problem(
                     task.student,
-                    f"{task.module}: could not be autograded, even on retry ({detail})",
+                    task.module,
+                    f"could not be autograded, even on retry ({detail})",
                     kind="ungraded",
                 )
     for module in modules:
@@ -343,9 +259,9 @@ def autograde_modules(
         pending = restore_pending(course_dir, module, report.skipped.get(module, []))
         for student, notes in pending.items():
             for note in notes:
-                report.add_problem(student, f"{module}: {note}", kind=HAND_GRADE_KIND)
+                report.add_problem(student, module, note, kind=HAND_GRADE_KIND)
         for student in report.graded[module]:
-            _collect_problems(course_dir, module, student, report)
+            collect_problems(course_dir, module, student, report)
     if progress:
         progress(f"Autograding done: {tally.done - tally.failed} graded, {tally.failed} failed",
                  tally.done, max(tally.total, 1))  # fmt: skip
@@ -385,7 +301,7 @@ def feedback_modules(
         ).run(tasks, done)
     written: list[Task] = []
     for task in tasks:
-        folder = course_dir / "feedback" / task.student / task.module
+        folder = CourseFolder(course_dir).feedback(task.student, task.module)
         pages = sorted(folder.glob("*.html")) if folder.is_dir() else []
         outcome = outcomes.get(task)
         if outcome is not None and outcome.ok and pages:
@@ -394,7 +310,10 @@ def feedback_modules(
         else:
             detail = f" ({outcome.message})" if outcome is not None and outcome.message else ""
             report.add_problem(
-                task.student, f"{task.module}: feedback could not be generated{detail}", "feedback"
+                task.student,
+                task.module,
+                f"feedback could not be generated{detail}",
+                kind="feedback",
             )
     _find_provisional(course_dir, written, report)
 
@@ -426,20 +345,17 @@ def _add_layout_problems(course_dir: Path, modules: list[str], report: GradeRepo
     try:
         found = find_layout_problems(course_dir, modules)
     except Exception as exc:  # a name or folder the check did not foresee
-        report.notes.append(
+        report.add_note(
             "submitted/ and downloaded/ could not be checked for misnamed or misplaced files "
             f"({type(exc).__name__}: {exc}); look at them by hand"
         )
         return
     for problem in found:
-        text = (
-            f"{problem.module}: {problem.message}" if problem.module in modules else problem.message
-        )
+        module = problem.module if problem.module in modules else ""
         if problem.student:
-            report.add_problem(problem.student, text, kind=problem.kind)
-        elif text not in report.notes:
-            report.notes.append(text)
-            report.kinds.setdefault(("", text), problem.kind)
+            report.add_problem(problem.student, module, problem.message, kind=problem.kind)
+        else:
+            report.add_note(problem.message, module=module, kind=problem.kind)
 
 
 def grade_course(

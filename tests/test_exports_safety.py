@@ -21,12 +21,13 @@ from course.export import (
     HISTORY_RUNS,
     PROBLEM_COLUMNS,
     PROBLEM_KINDS,
+    SHAPES,
     ExportError,
     ExportWriter,
     problem_kind,
     problems_table,
 )
-from course.gradebatch import GradeReport, _collect_problems
+from course.gradereport import GradeReport, collect_problems
 
 MODULE = "90-fixture"
 
@@ -180,8 +181,8 @@ def test_lms_files_count_students_and_module_cells(tmp_path):
     old = pd.DataFrame([points, ["Ana", "", "", "ana", "", "7"], ["Ben", "", "", "ben", "", "5"]])
     new = pd.DataFrame([points, ["Ana", "", "", "ana", "", "7"], ["Ben", "", "", "ben", "", ""]])
     old.columns = new.columns = columns
-    _write(out, old, _stamp(1), name="canvas.csv")
-    writer = _write(out, new, _stamp(2), name="canvas.csv")
+    _write(out, old, _stamp(1), name="canvas.csv", shapes=SHAPES)
+    writer = _write(out, new, _stamp(2), name="canvas.csv", shapes=SHAPES)
     (note,) = writer.notes
     assert "exports/canvas.csv has fewer scores (2 → 1) and more blank scores (0 → 1)" in note
     assert "students" not in note.split(" than ")[0]
@@ -249,9 +250,9 @@ def test_recorded_kinds_come_from_the_intake_report(tmp_path):
     intake = intake_submission(tmp_path, "eve", MODULE, notebooks=[])
     assert intake.refused
     report = GradeReport()
-    _collect_problems(tmp_path, MODULE, "eve", report)
-    (message,) = report.problems["eve"]
-    assert report.kinds[("eve", message)] == "refused-file"
+    collect_problems(tmp_path, MODULE, "eve", report)
+    (problem,) = report.problems_of("eve", MODULE)
+    assert problem.kind == "refused-file"
     table = problems_table(report, [MODULE])
     assert table.loc[0, "kind"] == "refused-file"
     assert table.loc[0, "problem"].startswith(f"the file '.{MODULE}.answers.json'")
@@ -260,12 +261,14 @@ def test_recorded_kinds_come_from_the_intake_report(tmp_path):
 def test_problems_table_has_one_row_per_problem_with_kind_and_advice():
     """Are problems, pending manual grades, missing answers files and notes all rows?"""
     report = GradeReport()
-    report.add_problem("ben", f"{MODULE}: could not be autograded, even on retry (x)", "ungraded")
-    report.add_problem("ana", f"{MODULE} f-single: unknown option id(s) ignored: 'z'")
-    report.add_problem("ana", f"{MODULE}: graded without isolation: the student's code ran")
-    report.add_problem("ana", f"{MODULE}: a message no source is known for", "made-up-kind")
+    report.add_problem("ben", MODULE, "could not be autograded, even on retry (x)", kind="ungraded")
+    report.add_problem("ana", MODULE, "unknown option id(s) ignored: 'z'", item="f-single")
+    report.add_problem("ana", MODULE, "graded without isolation: the student's code ran")
+    report.add_problem("ana", MODULE, "a message no source is known for", kind="made-up-kind")
     report.manual_pending = {"ana": {MODULE: 2}, "cy": {MODULE: 1}}
-    report.notes.append(f"{MODULE}: graded with execution, not the fast path: a code test")
+    report.add_note("graded with execution, not the fast path: a code test", module=MODULE,
+                    kind="fast-path")  # fmt: skip
+    report.notes.append("3 score(s) wait for manual grading")  # a note added as text
     table = problems_table(
         report,
         [MODULE],
@@ -283,8 +286,11 @@ def test_problems_table_has_one_row_per_problem_with_kind_and_advice():
         ("cy", MODULE, "manual-grading-pending"),
         ("dee", MODULE, "no-answers-file"),
         ("", MODULE, "fast-path"),
+        ("", "", "other"),
         ("", "", "export-shrank"),
     ]
+    assert report.problems["ana"][0] == f"{MODULE} f-single: unknown option id(s) ignored: 'z'"
+    assert report.notes[0] == f"{MODULE}: graded with execution, not the fast path: a code test"
     assert table.loc[0, "problem"] == "f-single: unknown option id(s) ignored: 'z'"
     pending = table[table["kind"] == "manual-grading-pending"]["problem"].tolist()
     assert pending[0].startswith("2 written answers await manual grading")

@@ -2,8 +2,8 @@
 
 Scores come from the exports' sources (:func:`course.export.collect_grades`
 and :func:`course.export.collect_items`); which options each student picked
-comes from the answers snapshots the grader scored
-(``grading/snapshots/<student>/<module>/``); options, correct answers,
+comes from the values the grader scored, as its per-item results record them
+(:mod:`course.results`); options, correct answers,
 skills and claims come from the source notebooks and the answer keys.
 Nothing here writes.
 """
@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..answers import answers_filename, read_answers
 from ..export import collect_grades, collect_items
 from ..grading.context import load_module_key, source_specs
-from ..grading.snapshot import snapshot_dir
 from ..items.spec import ItemSpec
 from ..keys import ModuleKey
 from ..kinds import get_kind
+from ..paths import CourseFolder
+from ..results import iter_results
 
 __all__ = ["CHOICE_KINDS", "ReportData", "load_report_data", "option_catalogue", "picks_of"]
 
@@ -69,7 +69,7 @@ def picks_of(spec: ItemSpec, value: Any) -> list[str | None] | None:
 def _module_specs(course_dir: Path, module: str) -> dict[str, tuple[str, ItemSpec]]:
     """Return item id -> (notebook, spec) for the graded items of a module."""
     out = {}
-    for path in sorted((course_dir / "source" / module).glob("*.ipynb")):
+    for path in CourseFolder(course_dir).source_notebooks(module):
         for item_id, spec in source_specs(path).items():
             if spec.graded:
                 out[item_id] = (path.stem, spec)
@@ -96,10 +96,11 @@ def load_report_data(course_dir: str | Path, modules: list[str]) -> ReportData:
     course_dir = Path(course_dir)
     grades = collect_grades(course_dir, modules)
     responses = collect_items(course_dir, modules)
-    keys_dir = course_dir / "autograde" / "keys"
+    keys_dir = CourseFolder(course_dir).keys_dir
     items, catalogue, picks, tags = [], [], [], []
+    module_specs = {m: _module_specs(course_dir, m) for m in modules}
     for module in modules:
-        specs = _module_specs(course_dir, module)
+        specs = module_specs[module]
         key = load_module_key(keys_dir, module)
         if key is not None:
             tags += _tags(module, key)
@@ -109,24 +110,18 @@ def load_report_data(course_dir: str | Path, modules: list[str]) -> ReportData:
                 {"module": module, "item_id": item_id, "kind": spec.kind, "prompt": spec.prompt}
             )
             catalogue += option_catalogue(module, spec, answer)
-        graded = responses[(responses["module"] == module) & (responses["kind"] != "written")]
-        for student in sorted(set(graded["student_id"])):
-            answers: dict[str, Any] = {}
-            for notebook in sorted({nb for nb, _ in specs.values()}):
-                path = snapshot_dir(course_dir, student, module) / answers_filename(
-                    notebook
-                ).lstrip(".")
-                answers.update(read_answers(path, notebook=notebook).answers)
-            for item_id, (_, spec) in specs.items():
-                record = answers.get(item_id) or {}
-                if record.get("kind") not in (spec.kind, None):
-                    continue  # scored as unreadable: not a pick of this item's options
-                chosen = picks_of(spec, record.get("value")) if record else None
-                for option in chosen or []:
-                    picks.append(
-                        {"student_id": student, "module": module, "item_id": item_id,
-                         "option": option}
-                    )  # fmt: skip
+    for results in iter_results(course_dir, modules):
+        specs = module_specs[results.module]
+        for row in results.items:
+            spec = specs.get(row["item_id"], (None, None))[1]
+            if spec is None or "value" not in row or row.get("kind") != spec.kind:
+                continue  # not an item of the source, or graded before values were recorded
+            # A value saved under another kind was scored as no answer (value None): no pick.
+            for option in picks_of(spec, row["value"]) or []:
+                picks.append(
+                    {"student_id": results.student, "module": results.module,
+                     "item_id": row["item_id"], "option": option}
+                )  # fmt: skip
     return ReportData(
         modules=list(modules),
         grades=grades,
