@@ -37,7 +37,6 @@ import json
 import math
 import os
 import re
-import reprlib
 import shutil
 import sys
 import tempfile
@@ -46,6 +45,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .kinds import get_kind, kinds
+from .shortrepr import digits, short_repr
 
 try:  # POSIX: lock the folder so two kernels never interleave a save.
     import fcntl
@@ -93,17 +95,6 @@ MAX_INT = int(sys.float_info.max)
 #: How deeply lists and objects may nest in the file as a whole. A deeper file is
 #: refused before it is parsed, so no reader ever recurses that deep.
 MAX_FILE_DEPTH = 64
-
-_KINDS = (
-    "single_choice",
-    "multiple_choice",
-    "numeric",
-    "classification",
-    "ordering",
-    "phrase_selection",
-    "computed",
-    "forecast",
-)
 
 _thread_lock = threading.RLock()
 
@@ -163,50 +154,6 @@ def _parse_int(text: str) -> int | _Oversized:
     return _Oversized(len(text.lstrip("-")))
 
 
-def _digits(value: int) -> int:
-    if value.bit_length() < 13_000:  # str() of a longer int may hit Python's digit limit
-        return len(str(abs(value)))
-    return int(value.bit_length() * math.log10(2)) + 1
-
-
-class _ShortRepr(reprlib.Repr):
-    """reprlib's bounded repr, which also names huge integers instead of printing them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.maxlevel = 2
-        self.maxstring = 40
-        self.maxother = 40
-        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
-
-    def repr_int(self, x: int, level: int) -> str:
-        if -(10**15) < x < 10**15:
-            return repr(x)
-        return f"<an integer of {_digits(x):,} digits>"
-
-
-_short = _ShortRepr()
-
-
-def short_repr(value: Any, limit: int = 60) -> str:
-    """Return a short, safe description of any value, for messages.
-
-    Nesting, long lists and long text are cut (``...``) and huge integers are
-    named by their number of digits, so describing a hostile value never
-    raises and never floods a message.
-
-    >>> short_repr([[[[1]]]])
-    '[[[...]]]'
-    >>> short_repr(10**500)
-    '<an integer of 501 digits>'
-    """
-    try:
-        text = _short.repr(value)
-    except Exception:  # a broken __repr__ of some Python object
-        text = f"<a {type(value).__name__}>"
-    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
-
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -231,7 +178,7 @@ def _json_problem(value: Any, depth: int = 0) -> str | None:
         if -MAX_INT <= value <= MAX_INT:
             return None
         return (
-            f"has an integer of {_digits(value):,} digits, "
+            f"has an integer of {digits(value):,} digits, "
             "larger than any number the format allows (about 1.8e308)"
         )
     if isinstance(value, _Oversized):
@@ -305,7 +252,7 @@ def validate_record(item_id: Any, record: Any) -> list[str]:
     if "value" not in record:
         problems.append(f"answer to {item_id} has no value")
     kind = record.get("kind")
-    if not isinstance(kind, str) or kind not in _KINDS:
+    if not isinstance(kind, str) or get_kind(kind) is None:
         problems.append(f"answer to {item_id} has an unknown kind {short_repr(kind)}")
     if not isinstance(record.get("saved_at"), str):
         problems.append(f"answer to {item_id} has no saved_at time")
@@ -617,14 +564,16 @@ class AnswerBook:
 
         Notes
         -----
-        A forecast's first locked value (:func:`course.forecasts.first_locked`
-        of the previous record, or of this one if it is the first lock) is
-        stored as ``first_locked`` on every later revision, whatever
-        ``keep_history`` cuts and whatever ``extra`` holds: the first lock
+        The fields the kind carries (:meth:`course.kinds.ItemKind.carry`) are
+        stored on every later revision, whatever ``keep_history`` cuts and
+        whatever ``extra`` holds. A forecast carries its first locked value
+        (:func:`course.forecasts.first_locked` of the previous record, or of
+        this one if it is the first lock) as ``first_locked``: the first lock
         counts for good.
         """
-        if kind not in _KINDS:
-            raise ValueError(f"Unknown item kind {kind!r}; expected one of {', '.join(_KINDS)}.")
+        item_kind = get_kind(kind) if isinstance(kind, str) else None
+        if item_kind is None:
+            raise ValueError(f"Unknown item kind {kind!r}; expected one of {', '.join(kinds())}.")
         if not _valid_item_id(item_id):
             raise ValueError(
                 f"Invalid item id {short_repr(item_id)}: give a non-empty id of at most "
@@ -655,8 +604,6 @@ class AnswerBook:
                 if current.problems:  # invalid records: this save would drop them
                     self._keep_copy_with_bad_records()
             previous = data["answers"].get(item_id)
-            # A forecast's first lock counts for good: find it before the history is cut.
-            first = _first_lock(previous) if kind == "forecast" and previous is not None else None
             history: list[dict[str, Any]] = []
             revision = 1
             if previous is not None:
@@ -676,20 +623,12 @@ class AnswerBook:
                     "history": history,
                 }
             )
-            if kind == "forecast":
-                first = first if first is not None else _first_lock(record)
-                if first is not None:
-                    record["first_locked"] = first  # never replaced by ``extra``
+            # Fields the kind carries onto every later revision (a forecast's first
+            # lock) are set last: neither ``extra`` nor a cut history replaces them.
+            record.update(item_kind.carry(previous, record))
             data["answers"][item_id] = record
             _write_atomic(self.path, data)
             return copy.deepcopy(record)
-
-
-def _first_lock(record: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Return a forecast record's first locked value (see :func:`course.forecasts.first_locked`)."""
-    from .forecasts import first_locked  # local import: course.forecasts imports this module
-
-    return first_locked(record)
 
 
 def record_answer(

@@ -38,6 +38,7 @@ from .keys import (
     load_key,
 )
 from .lessons import Lesson, LessonError, find_lessons, project_root
+from .paths import KEYS_DIRECTORY, CourseFolder
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.figure import Figure
@@ -475,6 +476,7 @@ def check_execution(
     ids = [lesson.id for lesson in lessons]
     with tempfile.TemporaryDirectory(prefix="course-check-") as tmp:
         course = Path(tmp) / "course"
+        folder = CourseFolder(course)
         init_course(course, modules=ids, keys_dir=keys_dir)
         try:
             release_modules(course, ids)
@@ -487,7 +489,7 @@ def check_execution(
                 progress(f"Running released {module} top to bottom", i, len(ids))
             work = Path(tmp) / "student" / module
             work.mkdir(parents=True)
-            nb = nbformat.read(course / "release" / module / f"{module}.ipynb", as_version=4)
+            nb = nbformat.read(folder.release_notebook(module), as_version=4)
             try:
                 NotebookClient(
                     nb, timeout=120, resources={"metadata": {"path": str(work)}}
@@ -496,7 +498,7 @@ def check_execution(
                 report.error(module, f"the released notebook does not run blank: {str(exc)[:500]}")
             else:
                 report.passed.append(f"{module}: released notebook runs top to bottom, blank")
-        keys = {m: load_key(course / "autograde" / "keys" / f"{m}.yaml") for m in ids}
+        keys = {m: load_key(folder.key(m)) for m in ids}
         for module in ids:
             for sim in (
                 SimStudent("check-blank", "blank", 0),
@@ -509,7 +511,7 @@ def check_execution(
 
         for module in ids:
             for student, expect_full in (("check-blank", False), ("check-perfect", True)):
-                path = course / "grading" / "results" / student / module / f"{module}.json"
+                path = folder.results_file(student, module, module)
                 if not path.exists():
                     report.error(
                         module, f"{student} was not autograded: {grade.problems.get(student)}"
@@ -544,7 +546,7 @@ def run_checks(
         root = project_root()
     except LessonError:
         root = Path(lessons_dir).parent if lessons_dir else Path.cwd()
-    keys = Path(keys_dir) if keys_dir else root / "autograde" / "keys"
+    keys = Path(keys_dir) if keys_dir else root / KEYS_DIRECTORY
     try:
         lessons = find_lessons(lessons_dir, modules)
     except LessonError as exc:

@@ -24,6 +24,7 @@ from .grading.config import DEFAULT_COURSE_ID, render_nbgrader_config
 from .grading.limits import CELL_TIMEOUT, MEMORY_LIMIT_MIB, NOTEBOOK_TIMEOUT
 from .grading.manifest import write_keys
 from .lessons import Lesson, find_lessons, project_root
+from .paths import KEYS_DIRECTORY, CourseFolder, show_path
 
 __all__ = [
     "CourseFolderError",
@@ -68,14 +69,15 @@ def init_course(
     """
     course_dir = Path(course_dir)
     course_dir.mkdir(parents=True, exist_ok=True)
+    folder = CourseFolder(course_dir)
     lessons = find_lessons(lessons_dir, modules)
-    keys_src = Path(keys_dir) if keys_dir else project_root() / "autograde" / "keys"
+    keys_src = Path(keys_dir) if keys_dir else project_root() / KEYS_DIRECTORY
     if not keys_src.is_dir():
         raise CourseFolderError(
             f"No answer keys at {keys_src}. "
             "Pass --keys pointing at the repository's autograde/keys."
         )
-    config = course_dir / "nbgrader_config.py"
+    config = folder.config_file
     if overwrite_config or not config.exists():
         config.write_text(
             render_nbgrader_config(
@@ -95,39 +97,18 @@ def init_course(
         if not key.exists():
             raise CourseFolderError(f"Module {lesson.id} has no key file {key}.")
         keys[key.name] = key.read_bytes()
-        target = course_dir / "source" / lesson.id
+        target = folder.source(lesson.id)
         for stray in target.glob(".*.answers*.json"):
             stray.unlink()  # an answers file in source/ would be released to students
-        write_source(lesson, course_dir / "source")
+        write_source(lesson, folder.source())
     # The keys, and their SHA-256 in autograde/keys.manifest.json: grading refuses a key
     # that no longer matches (see course.grading.manifest).
-    write_keys(course_dir / "autograde" / "keys", keys, by="course init")
+    write_keys(folder.keys_dir, keys, by="course init")
     return lessons
 
 
 #: Text every ``nbgrader_config.py`` written by ``course init`` holds.
 _INIT_MARKER = "course.grading.config"
-
-
-def show_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
-    """Return a path as text, quoted ``repr``-style when a plain print would hide part of it.
-
-    A path with spaces at the start or end of any of its names (a student or
-    module folder, a file), or with an invisible or control character
-    (a newline, a tab, a zero-width or non-breaking space, bytes that are not
-    UTF-8), is quoted so the reader sees them; any other path is shown as is.
-    Use it for every path or name shown to the instructor.
-
-    >>> show_path("my-course"), show_path("my-course ")
-    ('my-course', "'my-course '")
-    >>> show_path("submitted/bob /01-close-reading")
-    "'submitted/bob /01-close-reading'"
-    """
-    text = os.fsdecode(path)
-    parts = text.split(os.sep)
-    if text.isprintable() and all(part == part.strip() for part in parts):
-        return text
-    return repr(text)
 
 
 def _use(command: str | None, path: Path) -> str:
@@ -139,7 +120,7 @@ def _use(command: str | None, path: Path) -> str:
 
 def is_course_folder(path: str | os.PathLike[str]) -> bool:
     """Return whether ``path`` holds an ``nbgrader_config.py`` written by ``course init``."""
-    config = Path(path) / "nbgrader_config.py"
+    config = CourseFolder(path).config_file
     try:
         with open(config, encoding="utf-8", errors="replace") as handle:
             return _INIT_MARKER in handle.read(65536)
@@ -194,7 +175,7 @@ def require_course(course_dir: str | Path, *, command: str | None = None) -> Pat
         hide a space or an invisible character are quoted (:func:`show_path`).
     """
     course_dir = Path(course_dir)
-    if (course_dir / "nbgrader_config.py").is_file():
+    if CourseFolder(course_dir).config_file.is_file():
         return course_dir
     shown = show_path(course_dir)
     if course_dir.is_dir():
@@ -229,10 +210,7 @@ def require_course(course_dir: str | Path, *, command: str | None = None) -> Pat
 
 def course_modules(course_dir: str | Path) -> list[str]:
     """Return the module ids that have a source notebook in the course folder."""
-    source = Path(course_dir) / "source"
-    if not source.is_dir():
-        return []
-    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").exists())
+    return CourseFolder(course_dir).modules()
 
 
 class UnknownModuleError(CourseFolderError):

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import jinja2
 
-from .grading.config import EXPLANATIONS_FILE
 from .grading.context import source_specs
 from .grading.explain import explanations_released, read_schedule
 from .grading.score import describe_key
 from .items.spec import ItemSpec
 from .keys import ItemKey, load_key
+from .paths import CourseFolder
 
 __all__ = ["DebriefError", "DebriefItem", "build_debrief", "debrief_items", "write_debrief"]
 
@@ -69,9 +69,9 @@ def _also(key: ItemKey) -> list[str]:
 
 def debrief_items(course_dir: str | Path, module: str) -> list[DebriefItem]:
     """Return the debrief of every graded item and written answer of ``module``."""
-    course_dir = Path(course_dir)
-    notebook = course_dir / "source" / module / f"{module}.ipynb"
-    key = load_key(course_dir / "autograde" / "keys" / f"{module}.yaml")
+    folder = CourseFolder(course_dir)
+    notebook = folder.source_notebook(module)
+    key = load_key(folder.key(module))
     out = []
     for item_id, spec in source_specs(notebook).items():
         item_key = key.items.get(item_id)
@@ -175,7 +175,7 @@ def write_debrief(
         If the module's explanations are not released and ``preview`` is false.
     """
     course_dir = Path(course_dir)
-    schedule = read_schedule(course_dir / EXPLANATIONS_FILE)
+    schedule = read_schedule(CourseFolder(course_dir).explanations)
     if not preview and not explanations_released(schedule, module):
         when = schedule.get(module)
         state = f"scheduled for {when.isoformat()}" if when else "not released"
@@ -184,7 +184,7 @@ def write_debrief(
             f"Release them first (`course explain {course_dir} {module} --at now`), or write "
             f"an instructor's preview with --preview and keep it away from students."
         )
-    path = Path(output) if output else course_dir / "debrief" / f"{module}.html"
+    path = Path(output) if output else CourseFolder(course_dir).debrief(module)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(build_debrief(course_dir, module, preview=preview), encoding="utf-8")
     return path

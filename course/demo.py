@@ -28,6 +28,7 @@ from .gradebatch import GradeReport, autograde_modules, feedback_modules
 from .gradebook import course_config, open_gradebook
 from .itemcheck import ModuleCueScore
 from .keys import load_key
+from .paths import CourseFolder
 from .release import release_modules
 from .simulate import SimStudent, class_roster, manual_score, submit_class, testwise_report
 
@@ -110,12 +111,12 @@ def forecast_scores(
     locked), ``scored`` (how many of those have an outcome) and ``brier``
     (empty when none could be scored; lower is better, always 50% scores 0.25).
     """
-    course_dir = Path(course_dir)
-    key = load_key(course_dir / "autograde" / "keys" / f"{module}.yaml")
+    folder = CourseFolder(course_dir)
+    key = load_key(folder.key(module))
     outcomes = {i: k.outcome for i, k in key.items.items() if k.outcome is not None}
     rows = []
     for student in roster:
-        locked = read_locked(module, course_dir / "submitted" / student.id / module)
+        locked = read_locked(module, folder.submitted(student.id, module))
         scored = {i: p / 100 for i, p in locked.items() if i in outcomes}
         rows.append(
             {
@@ -328,17 +329,18 @@ def run_demo(
     feedback_modules(folder, ids, report, progress=progress, jobs=jobs)
     lap("feedback")
     report.exports = export_grades(folder, ids, report)
+    course = CourseFolder(folder)
     scores = None
     if FORECAST_MODULE in ids:
         scores = forecast_scores(folder, roster)
-        report.exports["forecasts"] = folder / "exports" / "forecasts.csv"
+        report.exports["forecasts"] = course.export("forecasts.csv")
         scores.to_csv(report.exports["forecasts"], index=False)
     grades = pd.read_csv(report.exports["grades"])
     summary = class_summary(grades, roster, ids, scores)
-    report.exports["summary"] = folder / "exports" / SUMMARY_FILE
+    report.exports["summary"] = course.export(SUMMARY_FILE)
     summary.to_csv(report.exports["summary"], index=False)
     cues = testwise_report(folder, ids)
-    report.exports["testwise"] = folder / "exports" / TESTWISE_FILE
+    report.exports["testwise"] = course.export(TESTWISE_FILE)
     testwise_frame(cues).to_csv(report.exports["testwise"], index=False)
     lap("exports")
     return DemoResult(

@@ -49,8 +49,7 @@ from .exportwriter import (
 from .gradebook import open_gradebook
 from .gradereport import GradeReport, collect_problems, results_problems
 from .lms import (
-    CANVAS_STUDENT_COLUMNS,
-    MOODLE_USER_COLUMNS,
+    LMS_SHAPES,
     build_lms_exports,
     load_lms_settings,
 )
@@ -223,11 +222,7 @@ def collect_items(course_dir: str | Path, modules: list[str]) -> pd.DataFrame:
 
 
 #: The shape of each export that replaces an earlier one (problems.csv is never compared).
-SHAPES: dict[str, ExportShape] = {
-    **GRADE_SHAPES,
-    "canvas.csv": ExportShape("SIS Login ID", other_columns=tuple(CANVAS_STUDENT_COLUMNS)),
-    "moodle.csv": ExportShape("Username", other_columns=tuple(MOODLE_USER_COLUMNS)),
-}
+SHAPES: dict[str, ExportShape] = {**GRADE_SHAPES, **LMS_SHAPES}
 
 PROBLEM_COLUMNS = ["student_id", "module", "kind", "problem", "what_to_do"]
 
@@ -354,7 +349,6 @@ def _row(student: str, module: str, kind: str, problem: str) -> dict[str, str]:
 
 def problems_table(
     report: GradeReport,
-    modules: Sequence[str],
     *,
     missing_answers: Iterable[tuple[str, str, str]] = (),
     notes: Iterable[tuple[str, str]] = (),
@@ -364,12 +358,11 @@ def problems_table(
     Parameters
     ----------
     report : GradeReport
-        Its ``problems`` (with the ``kinds`` their sources recorded, else
-        :func:`problem_kind`), its ``manual_pending`` (one
-        ``manual-grading-pending`` row per student and module) and its
-        ``notes`` (rows without a student).
-    modules : sequence of str
-        The modules of the run, to split ``<module>: <problem>`` messages.
+        Its problems (:attr:`~course.gradereport.GradeReport.entries`, each
+        with the kind its source recorded, else :func:`problem_kind` of its
+        text), its ``manual_pending`` (one ``manual-grading-pending`` row per
+        student and module) and its ``notes`` added as text (rows without a
+        student).
     missing_answers : iterable of (student, module, answers file name)
         Submissions without an answers file (``no-answers-file`` rows).
     notes : iterable of (kind, note)
@@ -505,7 +498,7 @@ def export_grades(
     for name, table in lms.tables.items():
         paths[name.removesuffix(".csv")] = writer.write(name, table)
     shrank = [("export-shrank", note) for note in writer.notes]
-    table = problems_table(run, modules, missing_answers=missing, notes=shrank)
+    table = problems_table(run, missing_answers=missing, notes=shrank)
     paths["problems"] = writer.write("problems.csv", table)
     writer.finish()
     # `course grade` prints these very rows, so the list and the file never disagree.

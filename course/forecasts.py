@@ -41,7 +41,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .answers import AnswerBook, answers_path, read_answers, short_repr
+from .answers import AnswerBook, answers_path, read_answers
+from .kinds.forecast import first_locked, normalize
 
 __all__ = [
     "MAX_REVISIONS",
@@ -61,103 +62,6 @@ MAX_REVISIONS = 450
 
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def normalize(value: Any) -> dict[str, Any]:
-    """Return a forecast value in its stored shape, or raise ValueError.
-
-    Parameters
-    ----------
-    value : mapping
-        ``{"probability": 0..100, "reason": str, "locked": bool, "locked_at": str}``;
-        ``reason``, ``locked`` and ``locked_at`` are optional. A whole-number
-        float such as ``70.0`` is accepted as a probability.
-
-    Returns
-    -------
-    dict
-        The same forecast with only the known fields, the probability as an int.
-
-    Raises
-    ------
-    ValueError
-        If the value is not a forecast, with the reason.
-
-    Examples
-    --------
-    >>> normalize({"probability": 70.0, "reason": "Close to the front."})
-    {'probability': 70, 'reason': 'Close to the front.', 'locked': False}
-    """
-    if not isinstance(value, Mapping):
-        raise ValueError(f"a forecast is a mapping with a probability, not {short_repr(value)}")
-    probability = value.get("probability")
-    whole = (isinstance(probability, int) and not isinstance(probability, bool)) or (
-        isinstance(probability, float) and probability.is_integer()  # False for NaN, infinity
-    )
-    if not whole or not isinstance(probability, int | float):
-        raise ValueError(
-            f"the probability must be a whole number of percent, not {short_repr(probability)}"
-        )
-    if not 0 <= probability <= 100:
-        raise ValueError(
-            f"the probability must be from 0 to 100 (percent), not {short_repr(probability)}"
-        )
-    reason = value.get("reason", "")
-    reason = "" if reason is None else reason
-    if not isinstance(reason, str):
-        raise ValueError(f"the reason must be text, not {short_repr(reason)}")
-    locked = value.get("locked", False)
-    if not isinstance(locked, bool):
-        raise ValueError(f"'locked' must be true or false, not {short_repr(locked)}")
-    out: dict[str, Any] = {"probability": int(probability), "reason": reason, "locked": locked}
-    locked_at = value.get("locked_at")
-    if locked and locked_at is not None:
-        if not isinstance(locked_at, str):
-            raise ValueError(f"'locked_at' must be an ISO time, not {short_repr(locked_at)}")
-        out["locked_at"] = locked_at
-    return out
-
-
-def _locked_or_none(value: Any) -> dict[str, Any] | None:
-    try:
-        forecast = normalize(value)
-    except ValueError:
-        return None
-    return forecast if forecast["locked"] else None
-
-
-def first_locked(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Return the forecast that counts: the value the student first locked, or None.
-
-    The record's ``first_locked`` field is used when it holds a locked
-    forecast. Otherwise the earliest locked value among the record's
-    ``history`` and its current ``value`` is used, so a revision saved
-    without ``first_locked`` (for example by code) cannot unlock or change a
-    forecast that was locked earlier.
-
-    Parameters
-    ----------
-    record : mapping or None
-        One answer record from an answers file.
-
-    Returns
-    -------
-    dict or None
-        The locked forecast (see :func:`normalize`), or None if it was never locked.
-    """
-    if not isinstance(record, Mapping) or record.get("kind") not in ("forecast", None):
-        return None
-    stored = _locked_or_none(record.get("first_locked"))
-    if stored is not None:
-        return stored
-    history = record.get("history")
-    entries = history if isinstance(history, list) else []
-    values = [e.get("value") for e in entries if isinstance(e, Mapping)]
-    for value in [*values, record.get("value")]:
-        locked = _locked_or_none(value)
-        if locked is not None:
-            return locked
-    return None
 
 
 def find_answers(notebook: str, folder: str | os.PathLike[str] | None = None) -> Path | None:

@@ -50,8 +50,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from .exportwriter import ExportShape, ExportWriter
+from .paths import CourseFolder
+
 __all__ = [
     "CANVAS_STUDENT_COLUMNS",
+    "LMS_SHAPES",
     "MOODLE_USER_COLUMNS",
     "LmsExports",
     "LmsSettings",
@@ -68,6 +72,12 @@ __all__ = [
 CANVAS_STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS_ROW = "Points Possible"
 MOODLE_USER_COLUMNS = ["Username", "Email address", "First name", "Last name"]
+
+#: How each LMS file is compared with the one it replaces (``course.exportwriter``).
+LMS_SHAPES: dict[str, ExportShape] = {
+    "canvas.csv": ExportShape("SIS Login ID", other_columns=tuple(CANVAS_STUDENT_COLUMNS)),
+    "moodle.csv": ExportShape("Username", other_columns=tuple(MOODLE_USER_COLUMNS)),
+}
 
 _SETTINGS = {
     "names": "module id -> the assignment (Canvas) or grade item (Moodle) name",
@@ -107,7 +117,7 @@ def load_lms_settings(course_dir: str | Path) -> LmsSettings:
         On an unknown setting, a Canvas id that is not a number, or a name
         that Canvas would misread as carrying an id.
     """
-    path = Path(course_dir) / "lms.yaml"
+    path = CourseFolder(course_dir).lms_settings
     if not path.exists():
         return LmsSettings()
     raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -327,11 +337,10 @@ def write_lms_exports(
     added when a file is emptier than the one it replaced. ``course grade``
     writes these files with the other exports (:func:`course.export.export_grades`).
     """
-    from .export import ExportWriter
 
     settings = load_lms_settings(course_dir)
     result = build_lms_exports(grades, students, modules, settings, items)
-    writer = ExportWriter(Path(course_dir) / "exports")
+    writer = ExportWriter(CourseFolder(course_dir).exports, shapes=LMS_SHAPES)
     for name, table in result.tables.items():
         result.paths[name.removesuffix(".csv")] = writer.write(name, table)
     writer.finish()

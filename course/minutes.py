@@ -6,8 +6,9 @@ one careful read-through of the built notebook, the way a student meets it:
 * every word of Markdown (the header, the prose, the essay quotes, the footer)
   and of each item's prompt and options, read at :data:`READING_WPM`;
 * every other code cell read and run, :data:`CODE_CELL_MINUTES` each;
-* thinking time per item, by kind (:data:`ITEM_MINUTES`; a classification
-  adds :data:`PER_STATEMENT_MINUTES` per statement);
+* thinking time per item, by kind (each kind's
+  :attr:`~course.kinds.ItemKind.minutes`; a classification adds
+  :data:`PER_STATEMENT_MINUTES` per statement);
 * writing time for each written answer, :data:`WRITTEN_MINUTES_PER_POINT`
   per point.
 
@@ -31,11 +32,12 @@ import nbformat
 
 from .build import build_notebook, cell_items
 from .items.spec import ItemSpec
+from .kinds import get_kind
+from .kinds.classification import PER_STATEMENT_MINUTES
 from .lessons import Lesson
 
 __all__ = [
     "CODE_CELL_MINUTES",
-    "ITEM_MINUTES",
     "PER_STATEMENT_MINUTES",
     "READING_WPM",
     "TOLERANCE",
@@ -48,19 +50,6 @@ __all__ = [
 READING_WPM = 175
 #: Reading and running a code cell that is not an item (an example, a table, a chart).
 CODE_CELL_MINUTES = 1.0
-#: Thinking time per item, by kind, on top of reading its words.
-ITEM_MINUTES: dict[str, float] = {
-    "single_choice": 1.0,
-    "multiple_choice": 1.5,
-    "phrase_selection": 1.5,
-    "ordering": 2.0,
-    "classification": 1.0,
-    "numeric": 2.0,
-    "computed": 6.0,
-    "forecast": 2.0,
-}
-#: Extra thinking time per statement of a classification.
-PER_STATEMENT_MINUTES = 0.5
 #: Writing time per point of a written answer (a 3-point answer: 12 minutes).
 WRITTEN_MINUTES_PER_POINT = 4.0
 #: How far the stated minutes may be from the estimate, as a fraction of it.
@@ -82,10 +71,8 @@ def _item_words(spec: ItemSpec) -> int:
 
 
 def _item_minutes(spec: ItemSpec) -> float:
-    base = ITEM_MINUTES.get(spec.kind, 1.0)
-    if spec.kind == "classification":
-        base += PER_STATEMENT_MINUTES * len(spec.statements)
-    return base
+    kind = get_kind(spec.kind)
+    return kind.thinking_minutes(spec) if kind is not None else 1.0
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ a module id and a notebook name. Nothing else in the course joins
 read (and changed) in one screen::
 
     <course>/
-      nbgrader_config.py
+      nbgrader_config.py                      the course's nbgrader configuration
+      lms.yaml                                how grades are exported for the LMS (optional)
       source/<module>/<notebook>.ipynb        the instructor's notebooks
       release/<module>/                       what students get
       submitted/<student>/<module>/           what students handed in
@@ -21,6 +22,7 @@ read (and changed) in one screen::
       grading/results/<student>/<module>/<notebook>.json   per-item results
       grading/manual/<student>/<module>.json  hand grades kept across re-grades
       exports/                                CSV exports and the report
+      debrief/<module>.html                   the debrief pages (course debrief)
 
 The paths are only built, never created or checked; a student or module id
 is used as given (callers check ids before they reach a path).
@@ -30,6 +32,10 @@ is used as given (callers check ids before they reach a path).
 'course/submitted/ann/01-close-reading'
 >>> folder.results_file("ann", "01-close-reading", "01-close-reading").as_posix()
 'course/grading/results/ann/01-close-reading/01-close-reading.json'
+>>> folder.intake_report("ann", "01-close-reading").as_posix()
+'course/grading/intake/ann/01-close-reading.json'
+>>> folder.config_file.as_posix()
+'course/nbgrader_config.py'
 """
 
 from __future__ import annotations
@@ -37,7 +43,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["KEYS_DIRECTORY", "STAGES", "CourseFolder"]
+__all__ = [
+    "CONFIG_FILE",
+    "EXPLANATIONS_FILE",
+    "GRADING_DIRECTORY",
+    "INTAKE_DIRECTORY",
+    "KEYS_DIRECTORY",
+    "MANUAL_DIRECTORY",
+    "STAGES",
+    "CourseFolder",
+    "show_path",
+]
 
 #: nbgrader's stages, in the order work moves through them.
 STAGES = ("source", "release", "submitted", "autograded", "feedback")
@@ -45,6 +61,15 @@ STAGES = ("source", "release", "submitted", "autograded", "feedback")
 KEYS_DIRECTORY = Path("autograde") / "keys"
 #: The grader-side folder for intake reports, snapshots, results and hand grades.
 GRADING_DIRECTORY = Path("grading")
+#: Where intake copies submissions and writes its reports, relative to the course folder
+#: (nbgrader's ``submitted_directory`` during ``course grade``).
+INTAKE_DIRECTORY = GRADING_DIRECTORY / "intake"
+#: Where hand grades are kept across re-grades, relative to the course folder.
+MANUAL_DIRECTORY = GRADING_DIRECTORY / "manual"
+#: The course's nbgrader configuration, in the course folder.
+CONFIG_FILE = "nbgrader_config.py"
+#: The file that holds each module's explanation release date (``course explain``).
+EXPLANATIONS_FILE = "explanations.json"
 
 
 class CourseFolder:
@@ -67,6 +92,22 @@ class CourseFolder:
 
     def __repr__(self) -> str:
         return f"CourseFolder({str(self.root)!r})"
+
+    # -- settings -----------------------------------------------------------------------
+    @property
+    def config_file(self) -> Path:
+        """The course's ``nbgrader_config.py``."""
+        return self.root / CONFIG_FILE
+
+    @property
+    def explanations(self) -> Path:
+        """The dates each module's explanations are released (``course explain``)."""
+        return self.root / EXPLANATIONS_FILE
+
+    @property
+    def lms_settings(self) -> Path:
+        """The LMS export settings, ``lms.yaml`` (optional)."""
+        return self.root / "lms.yaml"
 
     # -- nbgrader's stages -------------------------------------------------------------
     def stage(self, stage: str, student: str | None = None, module: str | None = None) -> Path:
@@ -126,13 +167,18 @@ class CourseFolder:
         """The grader-side folder (never released, never written by student code)."""
         return self.root / GRADING_DIRECTORY
 
+    @property
+    def intake(self) -> Path:
+        """The intake folder: nbgrader's ``submitted_directory`` during ``course grade``."""
+        return self.root / INTAKE_DIRECTORY
+
     def intake_report(self, student: str, module: str) -> Path:
         """Return what intake copied and refused for one submission."""
-        return self.grading / "intake" / student / f"{module}.json"
+        return self.intake / student / f"{module}.json"
 
     def intake_copy(self, student: str, module: str) -> Path:
         """Return the folder of files intake copied from one submission (what is graded)."""
-        return self.grading / "intake" / student / module
+        return self.intake / student / module
 
     def snapshots(self, student: str, module: str) -> Path:
         """Return the folder of answers snapshots the grader scored for one submission."""
@@ -159,7 +205,7 @@ class CourseFolder:
 
     def manual_record(self, student: str, module: str) -> Path:
         """Return where hand grades of one submission are kept across re-grades."""
-        return self.grading / "manual" / student / f"{module}.json"
+        return self.root / MANUAL_DIRECTORY / student / f"{module}.json"
 
     # -- exports ------------------------------------------------------------------------
     @property
@@ -170,3 +216,36 @@ class CourseFolder:
     def export(self, name: str) -> Path:
         """Return one export file, such as ``grades.csv``."""
         return self.exports / name
+
+    # -- debrief pages ------------------------------------------------------------------
+    def debrief(self, module: str) -> Path:
+        """Return the debrief page of a module (``course debrief``)."""
+        return self.root / "debrief" / f"{module}.html"
+
+    def modules(self) -> list[str]:
+        """Return the module ids that have a source notebook (``source/<id>/<id>.ipynb``)."""
+        source = self.source()
+        if not source.is_dir():
+            return []
+        return sorted(p.name for p in source.iterdir() if self.source_notebook(p.name).exists())
+
+
+def show_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
+    """Return a path as text, quoted ``repr``-style when a plain print would hide part of it.
+
+    A path with spaces at the start or end of any of its names (a student or
+    module folder, a file), or with an invisible or control character
+    (a newline, a tab, a zero-width or non-breaking space, bytes that are not
+    UTF-8), is quoted so the reader sees them; any other path is shown as is.
+    Use it for every path or name shown to the instructor.
+
+    >>> show_path("my-course"), show_path("my-course ")
+    ('my-course', "'my-course '")
+    >>> show_path("submitted/bob /01-close-reading")
+    "'submitted/bob /01-close-reading'"
+    """
+    text = os.fsdecode(path)
+    parts = text.split(os.sep)
+    if text.isprintable() and all(part == part.strip() for part in parts):
+        return text
+    return repr(text)

@@ -15,6 +15,7 @@ from .answers import answers_filename
 from .coursefolder import require_course, resolve_modules
 from .keys import ModuleKey, load_key
 from .nbgrader_cli import run_nbgrader
+from .paths import CourseFolder
 
 __all__ = ["ReleaseError", "ReleaseReport", "find_leaks", "release_modules"]
 
@@ -95,9 +96,10 @@ def release_modules(course_dir: str | Path, modules: list[str] | None = None) ->
     """
     course_dir = require_course(course_dir, command="release")
     targets = resolve_modules(course_dir, modules)  # UnknownModuleError names the course's modules
+    folder = CourseFolder(course_dir)
     report = ReleaseReport()
     for module in targets:
-        stray = course_dir / "source" / module / answers_filename(module)
+        stray = folder.source(module) / answers_filename(module)
         if stray.exists():
             raise ReleaseError(
                 f"{stray} exists: an answers file in source/ would be released to every "
@@ -106,13 +108,13 @@ def release_modules(course_dir: str | Path, modules: list[str] | None = None) ->
         run = run_nbgrader(course_dir, "generate_assignment", module, "--force", "--create")
         if not run.ok:
             raise ReleaseError(f"nbgrader generate_assignment {module} failed:\n{run.log[-3000:]}")
-        key_path = course_dir / "autograde" / "keys" / f"{module}.yaml"
+        key_path = folder.key(module)
         key = load_key(key_path) if key_path.exists() else None
-        leaks = find_leaks(course_dir / "release" / module, key)
+        leaks = find_leaks(folder.release(module), key)
         if leaks:
             import shutil
 
-            shutil.rmtree(course_dir / "release" / module, ignore_errors=True)
+            shutil.rmtree(folder.release(module), ignore_errors=True)
             raise ReleaseError(
                 f"Key material leaked into release/{module} (the release was removed):\n  "
                 + "\n  ".join(leaks)

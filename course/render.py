@@ -3,7 +3,9 @@
 Widgets need a running kernel and a widget manager. Everywhere else (an
 exported notebook, a notebook reopened without its kernel, the feedback a
 student gets after grading) an item is drawn by these pure functions instead.
-They never import ipywidgets and never read a file.
+They never import ipywidgets and never read a file. What an item shows
+besides its prompt and answer (options, a passage, a unit) is up to its kind
+(:mod:`course.kinds`).
 
 Nothing here knows the answer key. A score and the correct answer are shown
 only when the caller passes a grader :class:`~course.grading.score.Result`:
@@ -34,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from .describe import describe_answer
 from .items.spec import ItemSpec
+from .kinds import get_kind
+from .kinds.phrases import passage_html, passage_text, phrase_order
 
 if TYPE_CHECKING:
     from .grading.score import Result
@@ -136,117 +140,30 @@ def format_saved_at(saved_at: str | _dt.datetime | None, *, now: _dt.datetime | 
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _phrase_spans(spec: ItemSpec) -> tuple[list[tuple[int, int, str]], list[str]]:
-    """Place each phrase at its first occurrence that overlaps no longer phrase.
-
-    Returns the placed spans ``(start, end, phrase id)`` in passage order and
-    the ids of phrases that could not be placed without overlapping.
-    """
-    taken: list[tuple[int, int, str]] = []
-    unplaced: list[str] = []
-    for pid, phrase in sorted(spec.options.items(), key=lambda kv: -len(kv[1])):
-        start = spec.passage.find(phrase)
-        while start != -1 and any(
-            start < end and begin < start + len(phrase) for begin, end, _ in taken
-        ):
-            start = spec.passage.find(phrase, start + 1)
-        if start == -1:
-            unplaced.append(pid)
-        else:
-            taken.append((start, start + len(phrase), pid))
-    authored = list(spec.options)
-    unplaced.sort(key=authored.index)
-    return sorted(taken), unplaced
-
-
-def phrase_order(spec: ItemSpec) -> list[str]:
-    """Return a phrase-selection item's phrase ids in the order they appear in the passage."""
-    spans, unplaced = _phrase_spans(spec)
-    return [pid for _, _, pid in spans] + unplaced
-
-
-def passage_html(spec: ItemSpec) -> str:
-    """Return the passage as escaped HTML, each phrase in ``<mark>`` and numbered.
-
-    The numbers follow :func:`phrase_order`, so ``[1]`` is the first phrase in
-    the passage.
-    """
-    spans, _ = _phrase_spans(spec)
-    numbers = {pid: n for n, pid in enumerate(phrase_order(spec), start=1)}
-    out: list[str] = []
-    pos = 0
-    for start, end, pid in spans:
-        out.append(_esc(spec.passage[pos:start]))
-        out.append(
-            f'<mark data-phrase="{_esc(pid)}">{_esc(spec.passage[start:end])}</mark>'
-            f"<sup>[{numbers[pid]}]</sup>"
-        )
-        pos = end
-    out.append(_esc(spec.passage[pos:]))
-    return "".join(out)
-
-
-def passage_text(spec: ItemSpec) -> str:
-    """Return the passage as plain text, each phrase shown as ``[n: phrase]``."""
-    spans, _ = _phrase_spans(spec)
-    numbers = {pid: n for n, pid in enumerate(phrase_order(spec), start=1)}
-    out: list[str] = []
-    pos = 0
-    for start, end, pid in spans:
-        out.append(spec.passage[pos:start])
-        out.append(f"[{numbers[pid]}: {spec.passage[start:end]}]")
-        pos = end
-    out.append(spec.passage[pos:])
-    return "".join(out)
-
-
 def entry_order(spec: ItemSpec, order: Sequence[str] | None = None) -> list[str]:
     """Return the order in which a static rendering lists an item's options.
 
-    Choice options are listed in authored order. Ordering entries are listed
-    in ``order`` (the order a student was shown) if it is a list naming each
-    entry exactly once, otherwise alphabetically by text, since the authored
-    order may be the answer. Any other ``order`` (say, read from a hostile
-    answers file) is ignored.
-    Phrases are listed in passage order.
+    Each kind says (:meth:`course.kinds.ItemKind.entry_order`): choice options
+    are listed in authored order and phrases in passage order. Ordering
+    entries are listed in ``order`` (the order a student was shown) if it is
+    a list naming each entry exactly once, otherwise alphabetically by text,
+    since the authored order may be the answer. Any other ``order`` (say,
+    read from a hostile answers file) is ignored.
     """
-    if spec.kind == "phrase_selection":
-        return phrase_order(spec)
-    if spec.kind == "ordering":
-        if (
-            isinstance(order, list | tuple)
-            and all(isinstance(oid, str) for oid in order)
-            and sorted(order) == sorted(spec.options)
-        ):
-            return list(order)
-        return sorted(spec.options, key=lambda oid: (spec.options[oid].casefold(), oid))
-    return list(spec.options)
+    kind = get_kind(spec.kind)
+    return kind.entry_order(spec, order) if kind is not None else list(spec.options)
 
 
 def _question_parts(spec: ItemSpec, order: Sequence[str] | None) -> list[tuple[str, list[str]]]:
     """Return the question's lists as (heading, entries), shared by both renderers."""
-    if spec.kind in {"single_choice", "multiple_choice"}:
-        return [("Options", [f"{oid}) {spec.options[oid]}" for oid in entry_order(spec)])]
-    if spec.kind == "ordering":
-        entries = [spec.options[oid] for oid in entry_order(spec, order)]
-        return [("Entries to put in order", entries)]
-    if spec.kind == "classification":
-        return [
-            ("Statements", [f"{sid}) {text}" for sid, text in spec.statements.items()]),
-            ("Categories", list(spec.categories.values())),
-        ]
-    if spec.kind == "phrase_selection":
-        numbered = [f"[{n}] {spec.options[pid]}" for n, pid in enumerate(phrase_order(spec), 1)]
-        return [("Phrases", numbered)]
-    return []
+    kind = get_kind(spec.kind)
+    return kind.question_parts(spec, order) if kind is not None else []
 
 
-def _forecast_lines(spec: ItemSpec) -> list[tuple[str, str]]:
-    """Return a forecast's "as of" and resolution as (label, text) lines (none for other kinds)."""
-    if spec.kind != "forecast":
-        return []
-    lines = [("Forecast as of", spec.as_of)] if spec.as_of else []
-    return [*lines, ("How it resolves", spec.resolution)]
+def _question_lines(spec: ItemSpec) -> list[tuple[str, str]]:
+    """Return the (label, text) lines after the question's lists, such as a unit."""
+    kind = get_kind(spec.kind)
+    return kind.question_lines(spec) if kind is not None else []
 
 
 def score_text(points: float, max_points: float, words: str | None = None) -> str:
@@ -366,17 +283,14 @@ def render_html(
         f"<legend><strong>{_esc(spec.id)}</strong> · {_esc(points_label(spec))}</legend>",
         f'<p class="ce-prompt">{_esc(spec.prompt)}</p>',
     ]
-    if spec.kind == "phrase_selection":
-        source = f" ({_esc(spec.source)})" if spec.source else ""
-        parts.append(f"<p><strong>Passage{source}:</strong></p>")
-        parts.append(f'<blockquote class="ce-passage">{passage_html(spec)}</blockquote>')
+    kind = get_kind(spec.kind)
+    if kind is not None:
+        parts.extend(kind.question_html(spec))
     for heading, entries in _question_parts(spec, order):
         # Unnumbered lists: the listing order is never the answer.
         parts.append(f"<p><strong>{_esc(heading)}:</strong></p>")
         parts.append("<ul>" + "".join(f"<li>{_esc(e)}</li>" for e in entries) + "</ul>")
-    if spec.kind in {"numeric", "computed"} and spec.unit:
-        parts.append(f"<p><strong>Unit:</strong> {_esc(spec.unit)}</p>")
-    for label, text in _forecast_lines(spec):
+    for label, text in _question_lines(spec):
         parts.append(f"<p><strong>{_esc(label)}:</strong> {_esc(text)}</p>")
     answer = _esc(describe_answer(spec, value))
     parts.append(f'<p class="ce-answer"><strong>Your answer:</strong> {answer}</p>')
@@ -426,15 +340,13 @@ def render_text(
         Several lines, without a trailing newline.
     """
     lines = [f"{spec.id} · {points_label(spec)}", spec.prompt]
-    if spec.kind == "phrase_selection":
-        source = f" ({spec.source})" if spec.source else ""
-        lines.append(f"Passage{source}: {passage_text(spec)}")
+    kind = get_kind(spec.kind)
+    if kind is not None:
+        lines.extend(kind.question_text(spec))
     for heading, entries in _question_parts(spec, order):
         lines.append(f"{heading}:")
         lines.extend(f"  {entry}" for entry in entries)
-    if spec.kind in {"numeric", "computed"} and spec.unit:
-        lines.append(f"Unit: {spec.unit}")
-    lines.extend(f"{label}: {text}" for label, text in _forecast_lines(spec))
+    lines.extend(f"{label}: {text}" for label, text in _question_lines(spec))
     lines.append(f"Your answer: {describe_answer(spec, value)}")
     when = format_saved_at(saved_at)
     if when and value is not None:

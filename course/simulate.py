@@ -34,6 +34,7 @@ from .itemcheck import ModuleCueScore, testwise_answer, testwise_scores
 from .items.spec import ItemSpec
 from .keys import ItemKey, ModuleKey, load_key
 from .kinds import get_kind
+from .paths import CourseFolder
 
 __all__ = [
     "SimStudent",
@@ -116,20 +117,19 @@ def submit_student(
 
     ``answers`` (item id -> value) overrides the profile for the items it names.
     """
-    course_dir = Path(course_dir)
-    release = course_dir / "release" / module
-    folder = course_dir / "submitted" / student.id / module
+    course = CourseFolder(course_dir)
+    folder = course.submitted(student.id, module)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    shutil.copyfile(release / f"{module}.ipynb", folder / f"{module}.ipynb")
+    shutil.copyfile(course.release_notebook(module), folder / f"{module}.ipynb")
     (folder / "timestamp.txt").write_text(
         _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8"
     )
     if student.profile == "blank" and not answers:
         return folder
     rng = random.Random(f"{seed}:{student.id}:{module}")
-    specs = source_specs(course_dir / "source" / module / f"{module}.ipynb")
+    specs = source_specs(course.source_notebook(module))
     book = AnswerBook(module, folder)
     for item_id, spec in specs.items():
         if not spec.graded or item_id not in key.items:
@@ -166,9 +166,9 @@ def submit_class(
     course_dir: str | Path, modules: list[str], roster: list[SimStudent], *, seed: int = 2016
 ) -> None:
     """Submit every roster student's answers to every module."""
-    course_dir = Path(course_dir)
+    folder = CourseFolder(course_dir)
     for module in modules:
-        key = load_key(course_dir / "autograde" / "keys" / f"{module}.yaml")
+        key = load_key(folder.key(module))
         for student in roster:
             submit_student(course_dir, module, student, key, seed=seed)
 
@@ -188,10 +188,10 @@ def testwise_report(course_dir: str | Path, modules: list[str]) -> list[ModuleCu
     Computed from the course's own source notebooks and keys (the scores the
     ``testwise`` profile gets when graded), one entry per module.
     """
-    course_dir = Path(course_dir)
+    folder = CourseFolder(course_dir)
     out = []
     for module in modules:
-        key = load_key(course_dir / "autograde" / "keys" / f"{module}.yaml")
-        specs = source_specs(course_dir / "source" / module / f"{module}.ipynb")
+        key = load_key(folder.key(module))
+        specs = source_specs(folder.source_notebook(module))
         out.append(testwise_scores(module, specs, key.items))
     return out

@@ -253,7 +253,7 @@ def test_recorded_kinds_come_from_the_intake_report(tmp_path):
     collect_problems(tmp_path, MODULE, "eve", report)
     (problem,) = report.problems_of("eve", MODULE)
     assert problem.kind == "refused-file"
-    table = problems_table(report, [MODULE])
+    table = problems_table(report)
     assert table.loc[0, "kind"] == "refused-file"
     assert table.loc[0, "problem"].startswith(f"the file '.{MODULE}.answers.json'")
 
@@ -271,7 +271,6 @@ def test_problems_table_has_one_row_per_problem_with_kind_and_advice():
     report.notes.append("3 score(s) wait for manual grading")  # a note added as text
     table = problems_table(
         report,
-        [MODULE],
         missing_answers=[("dee", MODULE, f".{MODULE}.answers.json")],
         notes=[("export-shrank", "exports/grades.csv has fewer students (3 → 2) …")],
     )

@@ -22,6 +22,7 @@ from typing import Any
 import nbformat
 
 from ..grading.context import source_specs
+from ..paths import CourseFolder
 
 __all__ = ["execution_free_pipeline", "fast_path_refusals"]
 
@@ -41,8 +42,9 @@ def fast_path_refusals(course_dir: str | Path, module: str) -> list[str]:
     list of str
         One reason per grade cell that needs execution, or a missing source.
     """
-    folder = Path(course_dir) / "source" / module
-    notebooks = sorted(folder.glob("*.ipynb"))
+    course = CourseFolder(course_dir)
+    folder = course.source(module)
+    notebooks = course.source_notebooks(module)
     if not notebooks:
         return [f"{module} has no source notebook in {folder}"]
     reasons = []

@@ -15,6 +15,7 @@ from ..coursefolder import CourseFolderError
 from ..demo import DemoResult, run_demo
 from ..itemcheck import TESTWISE_MARGIN, ModuleCueScore
 from ..lessons import LessonError
+from ..paths import CourseFolder
 from ..release import ReleaseError
 from ._ui import console, fail, progress_bar
 from .grade_cmd import print_problems
@@ -168,7 +169,7 @@ def _report(result: DemoResult, seed: int) -> None:
     for name, path in result.exports.items():
         if name != "summary":
             console.print(f"{name.capitalize()} CSV: {path}")
-    console.print(f"Feedback: {result.course_dir / 'feedback'}")
+    console.print(f"Feedback: {CourseFolder(result.course_dir).feedback()}")
     console.print(f"Summary CSV (every module's score): {result.exports['summary']}")
     total = sum(result.timings.values())
     phases = ", ".join(f"{phase} {seconds:.0f} s" for phase, seconds in result.timings.items())

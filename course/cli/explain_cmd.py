@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from ..coursefolder import CourseFolderError, course_modules, require_course, resolve_modules
-from ..grading.config import EXPLANATIONS_FILE
 from ..grading.explain import (
     ScheduleError,
     early_releases,
@@ -19,6 +18,7 @@ from ..grading.explain import (
     read_schedule,
     write_schedule,
 )
+from ..paths import CourseFolder
 from ._ui import console, fail
 
 
@@ -70,7 +70,7 @@ def explain(
         chosen = resolve_modules(folder, modules) if modules else course_modules(folder)
     except CourseFolderError as exc:
         raise fail(str(exc)) from exc
-    path = folder / EXPLANATIONS_FILE
+    path = CourseFolder(folder).explanations
     try:
         schedule = read_schedule(path)
         when = parse_when(at) if at else None

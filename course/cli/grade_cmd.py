@@ -23,8 +23,7 @@ def _problem_rows(report: GradeReport) -> list[dict[str, str]]:
     """Return the rows of ``problems.csv`` this run wrote, else those its report makes."""
     if report.problem_rows is not None:
         return report.problem_rows
-    modules = list(dict.fromkeys([*report.graded, *report.failed, *report.skipped]))
-    table = problems_table(report, modules)
+    table = problems_table(report)
     return [{c: str(r[c]) for c in PROBLEM_COLUMNS} for r in table.to_dict("records")]
 
 

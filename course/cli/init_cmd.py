@@ -19,6 +19,7 @@ from ..grading.config import (
 from ..grading.limits import CELL_TIMEOUT, MEMORY_LIMIT_MIB, NOTEBOOK_TIMEOUT
 from ..grading.sandbox import INSTALL_HINT, MODES, probe_bubblewrap
 from ..lessons import LessonError
+from ..paths import CourseFolder
 from ._ui import console, fail
 
 
@@ -111,7 +112,7 @@ def init(
 
 def _set_exchange(course_dir: Path, exchange: Path) -> None:
     """Write ``c.Exchange.root`` into the course's config and say what students need."""
-    config = course_dir / "nbgrader_config.py"
+    config = CourseFolder(course_dir).config_file
     root = os.path.abspath(exchange)
     changed = set_config_values(config, {"Exchange.root": root}, command="init")
     try:

@@ -29,6 +29,7 @@ from ..grading.config import (
     read_exchange_settings,
     set_config_values,
 )
+from ..paths import CourseFolder
 from ._ui import console, fail
 
 __all__ = [
@@ -380,7 +381,7 @@ def _student_exchange(
     root = os.path.abspath(exchange) if exchange is not None else None
     from_course = None
     if course is not None:
-        config = course / "nbgrader_config.py"
+        config = CourseFolder(course).config_file
         if not config.is_file():
             raise fail(
                 f"{course} has no nbgrader_config.py.",

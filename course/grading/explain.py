@@ -23,6 +23,8 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ..paths import EXPLANATIONS_FILE
+
 __all__ = [
     "RELEASE_AFTER",
     "SCHEDULE_FILE",
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 #: The file, in the course folder, that holds each module's release date.
-SCHEDULE_FILE = "explanations.json"
+SCHEDULE_FILE = EXPLANATIONS_FILE
 #: Modules whose keys give away a later module's answers: release them only with, or after,
 #: that module (module 00's forecast keys say how each forecast resolved, which module
 #: 08's m08-resolve asks students to work out).

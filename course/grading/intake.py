@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..coursefolder import show_path
+from ..paths import INTAKE_DIRECTORY as _INTAKE
+from ..paths import CourseFolder, show_path
 
 __all__ = [
     "INTAKE_DIRECTORY",
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: nbgrader's ``submitted_directory`` during ``course grade``, relative to the course root.
-INTAKE_DIRECTORY = os.path.join("grading", "intake")
+INTAKE_DIRECTORY = os.fspath(_INTAKE)
 
 #: Limits for one submission folder.
 MAX_FILES = 200
@@ -148,7 +149,7 @@ class Intake:
 
 def intake_report_path(root: str | Path, student: str, module: str) -> Path:
     """Return where the intake report of one submission is written."""
-    return Path(root) / INTAKE_DIRECTORY / student / f"{module}.json"
+    return CourseFolder(root).intake_report(student, module)
 
 
 def read_intake_report(root: str | Path, student: str, module: str) -> dict[str, Any] | None:
@@ -341,7 +342,7 @@ def intake_submission(
     root = Path(root)
     intake = Intake(student=student, module=module)
     base = Path(os.path.realpath(root / submitted_directory))
-    dest = root / INTAKE_DIRECTORY / student / module
+    dest = CourseFolder(root).intake_copy(student, module)
     if dest.exists() or dest.is_symlink():
         if dest.is_symlink() or not dest.is_dir():
             dest.unlink()

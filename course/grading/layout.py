@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..coursefolder import show_path
+from ..paths import CourseFolder, show_path
 
 __all__ = [
     "LAYOUT_KINDS",
@@ -74,7 +74,7 @@ class LayoutProblem:
         One of :data:`LAYOUT_KINDS`, or ``"other"`` for a note on the scan itself.
     message : str
         What was found, what was expected and how to fix it; names are shown
-        with :func:`course.coursefolder.show_path`.
+        with :func:`course.paths.show_path`.
     student : str
         The student it belongs to, or ``""`` when the name matches no known student.
     module : str
@@ -540,7 +540,7 @@ def _downloaded_folders(collector: _Collector, course_modules: list[str]) -> lis
 
 def _submitted_problems(root: Path, course_modules: list[str]) -> list[LayoutProblem]:
     """Check ``submitted/<student>/<module>/``: folder names, stray files and folders."""
-    top = root / "submitted"
+    top = CourseFolder(root).submitted()
     if not top.is_dir() or top.is_symlink():
         return []
     problems: list[LayoutProblem] = []
@@ -638,7 +638,7 @@ def _submitted_problems(root: Path, course_modules: list[str]) -> list[LayoutPro
 def _known_students(root: Path) -> list[str]:
     """Return the gradebook's students and the folders of ``submitted/`` (never writing)."""
     found: set[str] = set()
-    top = root / "submitted"
+    top = CourseFolder(root).submitted()
     if top.is_dir() and not top.is_symlink():
         found |= {n for n, st in _entries(top, _Budget(), "submitted") if stat.S_ISDIR(st.st_mode)}
     try:
@@ -686,11 +686,11 @@ def find_layout_problems(
     list of LayoutProblem
         In the order found: ``submitted/``, then ``downloaded/``.
     """
-    from ..coursefolder import course_modules as list_modules
-
     root = Path(course_dir)
     run = list(dict.fromkeys(modules))
-    every = sorted(set(course_modules if course_modules is not None else list_modules(root)))
+    every = sorted(
+        set(course_modules if course_modules is not None else CourseFolder(root).modules())
+    )
     known = sorted(set(students)) if students is not None else _known_students(root)
     collector = _collector(root)
     problems = _submitted_problems(root, every)

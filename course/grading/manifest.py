@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..paths import CourseFolder
+
 __all__ = [
     "MANIFEST_FORMAT",
     "MANIFEST_VERSION",
@@ -203,7 +205,7 @@ def course_keys_dir(course_dir: str | Path) -> Path:
         configured = course_config(course_dir).ScoreAnswers.get("keys_dir")
     except Exception:  # an unloadable config is reported by nbgrader itself
         configured = None
-    return Path(configured) if configured else course_dir / "autograde" / "keys"
+    return CourseFolder(course_dir, configured).keys_dir
 
 
 def _now() -> str:

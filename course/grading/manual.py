@@ -50,6 +50,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..paths import MANUAL_DIRECTORY as _MANUAL
+from ..paths import CourseFolder
+
 if TYPE_CHECKING:
     from nbgrader.api import Gradebook
 
@@ -67,7 +70,7 @@ __all__ = [
 ]
 
 #: Where the records live, relative to the course folder (grader-side, never released).
-MANUAL_DIRECTORY = Path("grading") / "manual"
+MANUAL_DIRECTORY = _MANUAL
 
 FORMAT = "claims-evidence-manual-grades"
 VERSION = 1
@@ -141,11 +144,11 @@ def is_hand_grade_message(text: str) -> bool:
 
 def record_path(course_dir: str | Path, student: str, module: str) -> Path:
     """Return the record of one student's module, ``grading/manual/<student>/<module>.json``."""
-    return Path(course_dir) / MANUAL_DIRECTORY / student / f"{module}.json"
+    return CourseFolder(course_dir).manual_record(student, module)
 
 
 def _autograded(course_dir: str | Path, student: str, module: str) -> Path:
-    return Path(course_dir) / "autograded" / student / module
+    return CourseFolder(course_dir).autograded(student, module)
 
 
 def answer_digest(cell: Any) -> tuple[str, str]:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..answers import MAX_BYTES, ReadResult, answers_filename, read_answers
+from ..paths import CourseFolder
 
 __all__ = [
     "HASH_FORMAT",
@@ -98,12 +99,12 @@ class Snapshot:
 
 def snapshot_dir(root: str | Path, student: str, assignment: str) -> Path:
     """Return the folder holding one submission's snapshots."""
-    return Path(root) / "grading" / "snapshots" / student / assignment
+    return CourseFolder(root).snapshots(student, assignment)
 
 
 def hash_path(root: str | Path, student: str, assignment: str, notebook: str) -> Path:
     """Return where the hash of one notebook's snapshot is held (outside ``snapshots/``)."""
-    return Path(root) / "grading" / "hashes" / student / assignment / f"{notebook}.json"
+    return CourseFolder(root).hashes_file(student, assignment, notebook)
 
 
 @dataclass

@@ -13,6 +13,10 @@ last saved. Graded items never show whether an answer is right; practice
 items do, at once. A :class:`Forecast` is locked by the student, and its
 first locked value is the one that counts.
 
+Every widget is an :class:`Item` holding only its controls; what its values
+mean belongs to its kind (:mod:`course.kinds`). The authoring guide's
+"Adding an item kind" says how to add one.
+
 The widget classes are loaded on first use, so importing
 :mod:`course.items.spec` (as the grader does) never imports ipywidgets.
 """
@@ -26,6 +30,7 @@ __all__ = [
     "Classification",
     "ComputedAnswer",
     "Forecast",
+    "Item",
     "MultipleChoice",
     "Numeric",
     "Ordering",
@@ -38,6 +43,7 @@ __all__ = [
 _WHERE = {
     "start": "._base",
     "show_saved": "._base",
+    "Item": "._base",
     "SingleChoice": ".single",
     "MultipleChoice": ".multiple",
     "Numeric": ".numeric",
@@ -49,7 +55,7 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._base import show_saved, start
+    from ._base import Item, show_saved, start
     from .classification import Classification
     from .computed import ComputedAnswer
     from .forecast import Forecast

@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
-import numbers
 import os
 import random
+import re
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, TypeGuard
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import ipywidgets as widgets
 import traitlets
@@ -48,9 +47,12 @@ from ..render import format_saved_at, points_label, render_html, render_text
 from .spec import ItemSpec
 
 __all__ = [
+    "DOC_SNIPPETS",
     "SETUP_MESSAGE",
+    "Item",
     "SavedAnswer",
     "current_book",
+    "doc_subst",
     "show_saved",
     "start",
     "student_name",
@@ -61,6 +63,64 @@ SETUP_MESSAGE = (
     "Run the setup cell at the top of the notebook first (it calls start(...)), "
     "then run this cell again."
 )
+
+#: The parameters most items share, written once for every widget's docstring (see
+#: :func:`doc_subst`). Each snippet is one numpydoc parameter entry; its first line
+#: replaces a ``{name}`` line of the docstring, the next lines keep their indent.
+DOC_SNIPPETS: dict[str, str] = {
+    "id": """
+    id : str
+        Stable item id, such as ``"m01-thesis"``; answers and keys use it.""",
+    "prompt": """
+    prompt : str
+        The question (plain text; it is escaped).""",
+    "points": """
+    points : float, optional
+        Points for a graded item (default 1). Practice items take no points.""",
+    "shuffle": """
+    shuffle : bool, default True
+        Show the entries in an order shuffled per student; False keeps the authored order.""",
+    "no_shuffle": """
+    shuffle : bool, default True
+        Accepted for a uniform signature; there is nothing to shuffle.""",
+    "seed": """
+    seed : str, optional
+        The shuffle seed (default ``"<user>:<item id>"``).""",
+    "no_seed": """
+    seed : str, optional
+        Stored with the answer, like other items.""",
+    "book": """
+    book : AnswerBook, optional
+        Where to save (default: the book set by :func:`course.items.start`).""",
+}
+
+_T = TypeVar("_T")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def doc_subst(snippets: Mapping[str, str]) -> Callable[[_T], _T]:
+    """Return a decorator that fills ``{name}`` in a class's or function's docstring.
+
+    Shared parameter descriptions are written once (in :data:`DOC_SNIPPETS`)
+    and substituted into each widget's docstring, as ipywidgets does. Only
+    ``{name}`` placeholders naming a snippet are replaced, so other braces
+    (``{"answer": ...}``) stay as written.
+
+    >>> class Box:
+    ...     "A box. {note} {a: 1}"
+    >>> doc_subst({"note": "It is empty."})(Box).__doc__
+    'A box. It is empty. {a: 1}'
+    """
+    stripped = {name: text.strip() for name, text in snippets.items()}
+
+    def decorator(obj: _T) -> _T:
+        doc = getattr(obj, "__doc__", None)
+        if doc:
+            obj.__doc__ = _PLACEHOLDER.sub(lambda m: stripped.get(m.group(1), m.group(0)), doc)
+        return obj
+
+    return decorator
+
 
 _current_book: AnswerBook | None = None
 #: (answers file path, item id) -> spec of items created in this kernel, for show_saved.
@@ -191,10 +251,9 @@ def _answer_text(item_id: str, book: AnswerBook, record: Mapping[str, Any]) -> s
     value = record["value"]
     spec = _specs.get((str(book.path), item_id))
     if spec is not None and record.get("kind") == spec.kind:
-        if spec.kind == "forecast":
-            from ..forecasts import first_locked
-
-            value = first_locked(record) or value
+        kind = get_kind(spec.kind)
+        if kind is not None:
+            value = kind.counted(record)  # a forecast's first lock counts
         return describe_answer(spec, value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
@@ -375,18 +434,17 @@ class _NoChange(Exception):
     """The controls do not hold a new answer (an empty or unreadable box); says why."""
 
 
-def _is_number(value: Any) -> TypeGuard[numbers.Real]:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
+class Item(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
+    """Base of every exercise widget. Subclasses set :attr:`kind` and the control hooks.
 
+    What a value means belongs to the item's kind (:mod:`course.kinds`): the
+    kind checks values (:meth:`~course.kinds.ItemKind.coerce`) and gives
+    practice feedback. A widget holds only its controls: it builds them
+    (:meth:`_build_controls`), reads them (:meth:`_read_controls`) and
+    shows a value in them (:meth:`_write_controls`).
+    """
 
-class _Item(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
-    """Base of every exercise widget. Subclasses set :attr:`kind` and the control hooks."""
-
-    #: The item kind (a value of ``spec.CLASS_KINDS``).
+    #: The item kind (a registered kind's name; see :func:`course.kinds.kinds`).
     kind: ClassVar[str] = ""
 
     #: How many earlier values each save keeps in the record's history (None: all).
@@ -452,8 +510,14 @@ class _Item(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
         raise NotImplementedError
 
     def _coerce(self, value: Any) -> Any:
-        """Return ``value`` in its stored shape, or raise ValueError if it does not fit."""
-        raise NotImplementedError
+        """Return ``value`` in its stored shape, or raise ValueError if it does not fit.
+
+        The item's kind decides (:meth:`course.kinds.ItemKind.coerce`).
+        """
+        kind = get_kind(self.kind)
+        if kind is None:
+            raise ValueError(f"unknown item kind {self.kind!r}")
+        return kind.coerce(self.spec, value)
 
     def _extra(self) -> dict[str, Any] | None:
         """Return the extra fields stored with each answer (seed and order shown)."""
@@ -585,7 +649,8 @@ class _Item(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """Return the widget view plus a static text and HTML rendering of question and answer."""
         data = super()._repr_mimebundle_(**kwargs) or {}
-        order = self.order if self.kind == "ordering" else None
+        # The order shown: a kind whose listing could give the answer away lists it so.
+        order = self.order
         data["text/plain"] = render_text(
             self.spec, self.value, saved_at=self._saved_at, order=order
         )
@@ -621,20 +686,10 @@ class _Item(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
         return kind.practice_check(self.spec, value, list(self.order))
 
 
-def _unique_ids(value: Any, known: Sequence[str], what: str) -> list[str]:
-    """Return a list of known ids (any iterable of str) in authored order, or raise ValueError."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise ValueError(f"expected a list of {what} ids, not {value!r}")
-    chosen = list(value)
-    unknown = [v for v in chosen if v not in known]
-    if unknown:
-        raise ValueError(f"unknown {what} id(s): {', '.join(map(str, unknown))}")
-    if len(set(chosen)) != len(chosen):
-        raise ValueError(f"a {what} id is given twice")
-    return [k for k in known if k in chosen]
-
-
 #: Options as authored: a mapping of id to text, or a list of (id, text) pairs.
 Options = Mapping[str, str] | Sequence[tuple[str, str]]
 #: A practice item's answer, per-option feedback and explanation.
 Practice = Mapping[str, Any]
+
+#: The earlier name of :class:`Item`.
+_Item = Item

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
 
 from ..answers import AnswerBook
-from ._base import Options, Practice, _Item, shuffled
+from ._base import DOC_SNIPPETS, Item, Options, Practice, doc_subst, shuffled
 
 __all__ = ["Classification"]
 
@@ -17,7 +16,8 @@ __all__ = ["Classification"]
 CHOOSE = "— choose —"
 
 
-class Classification(_Item):
+@doc_subst(DOC_SNIPPETS)
+class Classification(Item):
     """Sort statements into categories, with one drop-down menu per statement.
 
     Each statement is shown as text, followed by a menu labelled
@@ -26,25 +26,19 @@ class Classification(_Item):
 
     Parameters
     ----------
-    id : str
-        Stable item id.
-    prompt : str
-        The question (plain text; it is escaped).
+    {id}
+    {prompt}
     statements : mapping or list of (id, text)
         Two or more statements; shuffled per student unless ``shuffle=False``.
     categories : mapping or list of (id, label)
         Two or more categories, always in authored order.
-    points : float, optional
-        Points for a graded item (default 1). Practice items take no points.
+    {points}
     practice : mapping, optional
         ``{"answer": {statement id: category id}, "feedback": {statement id: text},
         "explanation": "..."}``.
-    shuffle : bool, default True
-        Shuffle the statements per student.
-    seed : str, optional
-        The shuffle seed (default ``"<user>:<item id>"``).
-    book : AnswerBook, optional
-        Where to save (default: the book set by :func:`course.items.start`).
+    {shuffle}
+    {seed}
+    {book}
     """
 
     kind = "classification"
@@ -115,14 +109,3 @@ class Classification(_Item):
             cid = value.get(sid)
             # Index 0 is "— choose —"; setting value=None would leave no entry selected.
             menu.index = 0 if cid is None else categories.index(cid) + 1
-
-    def _coerce(self, value: Any) -> Any:
-        if not isinstance(value, Mapping):
-            raise ValueError(f"expected a mapping of statement id to category id, not {value!r}")
-        unknown = [k for k in value if k not in self.spec.statements]
-        if unknown:
-            raise ValueError(f"unknown statement id(s): {', '.join(map(str, unknown))}")
-        bad = [v for v in value.values() if v is not None and v not in self.spec.categories]
-        if bad:
-            raise ValueError(f"unknown category id(s): {', '.join(map(str, bad))}")
-        return {sid: value[sid] for sid in self.spec.statements if value.get(sid) is not None}

@@ -7,7 +7,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..answers import AnswerBook
-from ._base import Practice, _esc, _is_number, _Item, _status_html
+from ..kinds.numeric import is_number
+from ._base import DOC_SNIPPETS, Item, Practice, _esc, _status_html, doc_subst
 from .numeric import format_number
 
 __all__ = ["ComputedAnswer"]
@@ -15,7 +16,8 @@ __all__ = ["ComputedAnswer"]
 NO_VALUE = "No value recorded yet: compute it in the cell above, then run this cell again."
 
 
-class ComputedAnswer(_Item):
+@doc_subst(DOC_SNIPPETS)
+class ComputedAnswer(Item):
     """Record the result of the student's own code; there is nothing to click.
 
     If ``value`` is a number, it is recorded (as a float) when the cell runs,
@@ -26,25 +28,20 @@ class ComputedAnswer(_Item):
 
     Parameters
     ----------
-    id : str
-        Stable item id.
+    {id}
     prompt : str
         What the value is (plain text; it is escaped).
     value : number or None
         The computed value, usually a variable set in the cell above.
     unit : str, optional
         Its unit, such as ``"km"``.
-    points : float, optional
-        Points for a graded item (default 1). Practice items take no points.
+    {points}
     practice : mapping, optional
         ``{"answer": 6, "tolerance": 0, "feedback": {"correct": "...", "incorrect": "..."},
         "explanation": "..."}``.
-    shuffle : bool, default True
-        Accepted for a uniform signature; there is nothing to shuffle.
-    seed : str, optional
-        Accepted for a uniform signature.
-    book : AnswerBook, optional
-        Where to save (default: the book set by :func:`course.items.start`).
+    {no_shuffle}
+    {no_seed}
+    {book}
 
     Notes
     -----
@@ -80,7 +77,7 @@ class ComputedAnswer(_Item):
             if self.value is None:
                 self._status.value = _status_html("Not recorded yet")
             return
-        if not _is_number(value):
+        if not is_number(value):
             self._set_note(
                 f"The value given ({type(value).__name__} {value!r:.60}) is not a number, "
                 "so it was not recorded. Store a number (for example int(...) or float(...)) "
@@ -113,8 +110,3 @@ class ComputedAnswer(_Item):
 
     def _write_controls(self, value: Any) -> None:
         self._shown.value = self._shown_html(value)
-
-    def _coerce(self, value: Any) -> Any:
-        if not _is_number(value):
-            raise ValueError(f"{value!r} is not a finite number")
-        return float(value)

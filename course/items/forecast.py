@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 
 from ..answers import AnswerBook
-from ..forecasts import MAX_REVISIONS, _now, first_locked, normalize
+from ..forecasts import MAX_REVISIONS, _now, first_locked
 from ..render import format_saved_at, render_html, render_text
-from ._base import _esc, _Item, _status_html
+from ._base import DOC_SNIPPETS, Item, _esc, _status_html, doc_subst
 
 __all__ = ["Forecast"]
 
@@ -29,7 +29,8 @@ LOCKED_LABEL = "Forecast locked"
 LOCKED_TOOLTIP = "This forecast is locked and can no longer be changed."
 
 
-class Forecast(_Item):
+@doc_subst(DOC_SNIPPETS)
+class Forecast(Item):
     """Ask for a probability (0–100%) and a short reason, then lock it for good.
 
     Before the forecast is locked, each change of the slider or the reason is
@@ -46,10 +47,8 @@ class Forecast(_Item):
 
     Parameters
     ----------
-    id : str
-        Stable item id, such as ``"m00-fc-palmyra"``.
-    prompt : str
-        The question (plain text; it is escaped).
+    {id}
+    {prompt}
     resolution : str
         How the question will be resolved: exactly what counts as YES.
     as_of : str, optional
@@ -57,12 +56,9 @@ class Forecast(_Item):
     points : float, optional
         Points for completion (default 1): a locked forecast earns them all.
         A forecast with ``points=0`` is not graded.
-    shuffle : bool, default True
-        Accepted for a uniform signature; there is nothing to shuffle.
-    seed : str, optional
-        Accepted for a uniform signature.
-    book : AnswerBook, optional
-        Where to save (default: the book set by :func:`course.items.start`).
+    {no_shuffle}
+    {no_seed}
+    {book}
 
     Examples
     --------
@@ -205,7 +201,12 @@ class Forecast(_Item):
             self._reason.value = shown["reason"]
 
     def _coerce(self, value: Any) -> Any:
-        forecast = normalize(value)
+        """The kind's forecast (:func:`course.forecasts.normalize`), held to the lock state.
+
+        Once the forecast is locked, every value is marked locked with the
+        first lock's time; a value that locks it now gets the time of locking.
+        """
+        forecast = super()._coerce(value)
         if self._first_locked is not None:
             forecast["locked"] = True
             if "locked_at" in self._first_locked:

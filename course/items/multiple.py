@@ -7,12 +7,13 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..answers import AnswerBook
-from ._base import Options, Practice, _Item, _unique_ids
+from ._base import DOC_SNIPPETS, Item, Options, Practice, doc_subst
 
 __all__ = ["MultipleChoice"]
 
 
-class MultipleChoice(_Item):
+@doc_subst(DOC_SNIPPETS)
+class MultipleChoice(Item):
     """A question with several answers, one checkbox per option.
 
     The answer is saved as the list of checked option ids, in authored
@@ -20,23 +21,17 @@ class MultipleChoice(_Item):
 
     Parameters
     ----------
-    id : str
-        Stable item id.
-    prompt : str
-        The question (plain text; it is escaped).
+    {id}
+    {prompt}
     options : mapping or list of (id, text)
         At least two options.
-    points : float, optional
-        Points for a graded item (default 1). Practice items take no points.
+    {points}
     practice : mapping, optional
         ``{"answer": ["a", "c"], "feedback": {option id: text}, "explanation": "..."}``;
         feedback is shown for every checked option.
-    shuffle : bool, default True
-        Shuffle the options per student.
-    seed : str, optional
-        The shuffle seed (default ``"<user>:<item id>"``).
-    book : AnswerBook, optional
-        Where to save (default: the book set by :func:`course.items.start`).
+    {shuffle}
+    {seed}
+    {book}
     """
 
     kind = "multiple_choice"
@@ -84,6 +79,3 @@ class MultipleChoice(_Item):
         chosen = set(value or [])
         for oid, box in self._boxes.items():
             box.value = oid in chosen
-
-    def _coerce(self, value: Any) -> Any:
-        return _unique_ids(value, list(self.spec.options), "option")

@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..answers import AnswerBook
-from ._base import Practice, _is_number, _Item, _NoChange
+from ._base import DOC_SNIPPETS, Item, Practice, _NoChange, doc_subst
 
 __all__ = ["Numeric", "format_number", "parse_number"]
 
@@ -51,7 +51,8 @@ def parse_number(text: str, unit: str = "") -> float:
     return number
 
 
-class Numeric(_Item):
+@doc_subst(DOC_SNIPPETS)
+class Numeric(Item):
     """A question answered with a number, typed in a text box.
 
     The answer is saved as a float when the student presses Enter or leaves the
@@ -60,25 +61,19 @@ class Numeric(_Item):
 
     Parameters
     ----------
-    id : str
-        Stable item id.
-    prompt : str
-        The question (plain text; it is escaped).
+    {id}
+    {prompt}
     unit : str, optional
         The unit shown after the box, such as ``"km"``.
     placeholder : str, optional
         Hint text shown in the empty box (default "Type a number").
-    points : float, optional
-        Points for a graded item (default 1). Practice items take no points.
+    {points}
     practice : mapping, optional
         ``{"answer": 18, "tolerance": 0, "feedback": {"correct": "...", "incorrect": "..."},
         "explanation": "..."}``.
-    shuffle : bool, default True
-        Accepted for a uniform signature; a number has nothing to shuffle.
-    seed : str, optional
-        Stored with the answer, like other items.
-    book : AnswerBook, optional
-        Where to save (default: the book set by :func:`course.items.start`).
+    {no_shuffle}
+    {no_seed}
+    {book}
     """
 
     kind = "numeric"
@@ -146,8 +141,3 @@ class Numeric(_Item):
 
     def _write_controls(self, value: Any) -> None:
         self._text.value = "" if value is None else format_number(value)
-
-    def _coerce(self, value: Any) -> Any:
-        if not _is_number(value):
-            raise ValueError(f"{value!r} is not a finite number")
-        return float(value)

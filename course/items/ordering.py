@@ -7,12 +7,13 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..answers import AnswerBook
-from ._base import Options, Practice, _Item, _unique_ids, shuffled
+from ._base import DOC_SNIPPETS, Item, Options, Practice, doc_subst, shuffled
 
 __all__ = ["Ordering"]
 
 
-class Ordering(_Item):
+@doc_subst(DOC_SNIPPETS)
+class Ordering(Item):
     """Put entries in order: select one in the list, then move it up or down.
 
     The list starts in an order shuffled per student (never the authored
@@ -22,22 +23,16 @@ class Ordering(_Item):
 
     Parameters
     ----------
-    id : str
-        Stable item id.
-    prompt : str
-        The question (plain text; it is escaped).
+    {id}
+    {prompt}
     options : mapping or list of (id, text)
         Three or more entries.
-    points : float, optional
-        Points for a graded item (default 1). Practice items take no points.
+    {points}
     practice : mapping, optional
         ``{"answer": [ids in order], "explanation": "..."}``.
-    shuffle : bool, default True
-        Start from an order shuffled per student.
-    seed : str, optional
-        The shuffle seed (default ``"<user>:<item id>"``).
-    book : AnswerBook, optional
-        Where to save (default: the book set by :func:`course.items.start`).
+    {shuffle}
+    {seed}
+    {book}
     """
 
     kind = "ordering"
@@ -148,12 +143,3 @@ class Ordering(_Item):
     def _write_controls(self, value: Any) -> None:
         self._current = list(value) if value is not None else list(self.order)
         self._refresh()
-
-    def _coerce(self, value: Any) -> Any:
-        order = list(value) if isinstance(value, list | tuple) else None
-        if order is None:
-            raise ValueError(f"expected a list of entry ids, not {value!r}")
-        _unique_ids(order, list(self.spec.options), "entry")
-        if len(order) != len(self.spec.options):
-            raise ValueError("the order must list every entry exactly once")
-        return order

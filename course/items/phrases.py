@@ -7,13 +7,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..answers import AnswerBook
-from ..render import passage_html, phrase_order
-from ._base import Options, Practice, _esc, _Item, _unique_ids
+from ..kinds.phrases import passage_html, phrase_order
+from ._base import DOC_SNIPPETS, Item, Options, Practice, _esc, doc_subst
 
 __all__ = ["PhraseSelection"]
 
 
-class PhraseSelection(_Item):
+@doc_subst(DOC_SNIPPETS)
+class PhraseSelection(Item):
     """Select phrases in a passage, one numbered checkbox per marked phrase.
 
     The passage is shown with each selectable phrase highlighted and numbered
@@ -23,26 +24,21 @@ class PhraseSelection(_Item):
 
     Parameters
     ----------
-    id : str
-        Stable item id.
-    prompt : str
-        The question (plain text; it is escaped).
+    {id}
+    {prompt}
     passage : str
         The passage; every phrase must occur in it.
     phrases : mapping or list of (id, phrase)
         Two or more phrases taken word for word from the passage.
     source : str, optional
         Where the passage comes from, such as ``"¶9"``.
-    points : float, optional
-        Points for a graded item (default 1). Practice items take no points.
+    {points}
     practice : mapping, optional
         ``{"answer": [phrase ids], "feedback": {phrase id: text}, "explanation": "..."}``.
     shuffle : bool, default True
         Accepted for a uniform signature; phrases always follow the passage.
-    seed : str, optional
-        Stored with the answer, like other items.
-    book : AnswerBook, optional
-        Where to save (default: the book set by :func:`course.items.start`).
+    {no_seed}
+    {book}
     """
 
     kind = "phrase_selection"
@@ -103,6 +99,3 @@ class PhraseSelection(_Item):
         chosen = set(value or [])
         for pid, box in self._boxes.items():
             box.value = pid in chosen
-
-    def _coerce(self, value: Any) -> Any:
-        return _unique_ids(value, list(self.spec.options), "phrase")

@@ -7,35 +7,30 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..answers import AnswerBook
-from ._base import Options, Practice, _Item
+from ._base import DOC_SNIPPETS, Item, Options, Practice, doc_subst
 
 __all__ = ["SingleChoice"]
 
 
-class SingleChoice(_Item):
+@doc_subst(DOC_SNIPPETS)
+class SingleChoice(Item):
     """A question with one answer, chosen from radio buttons.
 
     The answer is saved as the chosen option's id, such as ``"b"``.
 
     Parameters
     ----------
-    id : str
-        Stable item id, such as ``"m01-thesis"``.
-    prompt : str
-        The question (plain text; it is escaped).
+    {id}
+    {prompt}
     options : mapping or list of (id, text)
         At least two options. Ids are short lowercase ids such as ``"a"``.
-    points : float, optional
-        Points for a graded item (default 1). Practice items take no points.
+    {points}
     practice : mapping, optional
         Makes this a practice item with instant feedback:
         ``{"answer": "b", "feedback": {"a": "...", ...}, "explanation": "..."}``.
-    shuffle : bool, default True
-        Show the options in an order shuffled per student; False keeps the authored order.
-    seed : str, optional
-        The shuffle seed (default ``"<user>:<item id>"``).
-    book : AnswerBook, optional
-        Where to save (default: the book set by :func:`course.items.start`).
+    {shuffle}
+    {seed}
+    {book}
 
     Examples
     --------
@@ -86,8 +81,3 @@ class SingleChoice(_Item):
 
     def _write_controls(self, value: Any) -> None:
         self._radio.value = value
-
-    def _coerce(self, value: Any) -> Any:
-        if not isinstance(value, str) or value not in self.spec.options:
-            raise ValueError(f"{value!r} is not one of this question's option ids")
-        return value

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +29,32 @@ __all__ = [
 #: Item ids: lowercase letters, digits and hyphens, starting with a letter.
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 
-#: Public item class name -> item kind stored in answers and keys (from :mod:`course.kinds`).
-CLASS_KINDS: dict[str, str] = {k.class_name: k.name for k in kinds().values() if k.class_name}
+
+class _ClassKinds(Mapping[str, str]):
+    """Public item class name -> item kind, read from the registry at each use.
+
+    A kind registered after this module was imported is found too.
+    """
+
+    def _current(self) -> dict[str, str]:
+        return {k.class_name: k.name for k in kinds().values() if k.class_name}
+
+    def __getitem__(self, name: str) -> str:
+        return self._current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __repr__(self) -> str:
+        return f"CLASS_KINDS({self._current()!r})"
+
+
+#: Public item class name -> item kind stored in answers and keys (from :mod:`course.kinds`),
+#: a live, read-only view of the registry.
+CLASS_KINDS: Mapping[str, str] = _ClassKinds()
 
 # Keyword arguments every kind accepts in its constructor (each kind adds its ``args``).
 _COMMON = {"id", "prompt", "points", "practice", "shuffle", "seed", "book"}
@@ -214,9 +238,9 @@ def _call_name(node: ast.AST) -> str | None:
     return None
 
 
-def _item_calls(tree: ast.AST) -> Iterable[ast.Call]:
+def _item_calls(tree: ast.AST, class_kinds: Mapping[str, str]) -> Iterable[ast.Call]:
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _call_name(node.func) in CLASS_KINDS:
+        if isinstance(node, ast.Call) and _call_name(node.func) in class_kinds:
             yield node
 
 
@@ -236,7 +260,8 @@ def specs_from_source(source: str, *, where: str = "cell") -> list[ItemSpec]:
     except SyntaxError:
         return []
     specs = []
-    for call in _item_calls(tree):
+    class_kinds = dict(CLASS_KINDS)  # the registry, read once per cell
+    for call in _item_calls(tree, class_kinds):
         name = _call_name(call.func)
         assert name is not None
         if call.args:
@@ -256,7 +281,7 @@ def specs_from_source(source: str, *, where: str = "cell") -> list[ItemSpec]:
                 ) from exc
         for runtime in _RUNTIME_ARGS:
             kwargs.pop(runtime, None)
-        specs.append(ItemSpec.build(CLASS_KINDS[name], **kwargs))
+        specs.append(ItemSpec.build(class_kinds[name], **kwargs))
     return specs
 
 

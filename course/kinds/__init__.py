@@ -1,9 +1,10 @@
 """Item kinds: one small class per kind, in a module of its own, found through a registry.
 
 Each kind says what its saved values mean, independent of the widget that
-records them: how a value is described in words
-(:meth:`~course.kinds._base.ItemKind.describe`) and how it is scored against
-a key (:meth:`~course.kinds._base.ItemKind.score`). Code that needs a kind's
+records them: which values it stores
+(:meth:`~course.kinds._base.ItemKind.coerce`), how a value is described in
+words (:meth:`~course.kinds._base.ItemKind.describe`) and drawn, and how it
+is scored against a key (:meth:`~course.kinds._base.ItemKind.score`). Code that needs a kind's
 behaviour asks :func:`get_kind` instead of testing the kind's name.
 
 Importing this package registers the built-in kinds. It loads no grader code.
@@ -12,9 +13,10 @@ Importing this package registers the built-in kinds. It loads no grader code.
 from __future__ import annotations
 
 from . import classification, forecast, multiple, numeric, ordering, phrases, single
-from ._base import ItemKind, Scored, get_kind, kinds, register
+from ._base import ChoiceKind, ItemKind, Scored, get_kind, kinds, register, registered, unregister
 
 __all__ = [
+    "ChoiceKind",
     "ItemKind",
     "Scored",
     "classification",
@@ -26,5 +28,7 @@ __all__ = [
     "ordering",
     "phrases",
     "register",
+    "registered",
     "single",
+    "unregister",
 ]

@@ -1,10 +1,11 @@
 """The item-kind protocol and its registry.
 
 An :class:`ItemKind` holds what one kind of item (single choice, ordering…)
-means, independent of its widget: how a saved value is described in words
-and how it is scored against a key. Each kind is one small class in a module
-of its own, registered with :func:`register`; the rest of the course asks the
-registry (:func:`get_kind`) instead of branching on the kind's name.
+means, independent of its widget: which values it stores, how a saved value
+is described in words and drawn, and how it is scored against a key. Each
+kind is one small class in a module of its own, registered with
+:func:`register`; the rest of the course asks the registry (:func:`get_kind`)
+instead of branching on the kind's name.
 
 This module and the kinds import nothing from the grader at run time (keys
 are only type hints), so a student's kernel can describe an answer without
@@ -13,10 +14,12 @@ loading :mod:`course.grading` or :mod:`course.keys`.
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ..answers import short_repr
+from ..shortrepr import short_repr
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
@@ -34,7 +37,10 @@ __all__ = [
     "pick_distractor",
     "practice_parts",
     "register",
+    "registered",
     "text_of",
+    "unique_ids",
+    "unregister",
 ]
 
 #: (fraction of full credit, details shown to the student, problems with the answer).
@@ -64,6 +70,35 @@ class ItemKind:
     needs_points: ClassVar[bool] = True
     #: Whether the kind has a practice form.
     has_practice: ClassVar[bool] = True
+    #: A student's thinking time for one item of this kind, in minutes, on top of
+    #: reading its words (see :mod:`course.minutes`).
+    minutes: ClassVar[float] = 1.0
+
+    # -- values ------------------------------------------------------------------------
+
+    def coerce(self, spec: ItemSpec, value: Any) -> Any:
+        """Return ``value`` in the shape an answers file stores, or raise ValueError.
+
+        The widgets call it on every value set in code or read from the
+        answers file; the message says what does not fit.
+        """
+        raise ValueError(f"items of kind {self.name!r} store no values")
+
+    def carry(
+        self, previous: Mapping[str, Any] | None, record: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Return the fields a new answer record keeps from the one it replaces.
+
+        :meth:`course.answers.AnswerBook.record` stores them last, over any
+        ``extra`` field of the same name, so nothing a later save passes can
+        change them. ``previous`` is the record being replaced (None for the
+        first save) and ``record`` the new one. Most kinds carry nothing.
+        """
+        return {}
+
+    def counted(self, record: Mapping[str, Any]) -> Any:
+        """Return the value of a saved record that counts: its ``value``, for most kinds."""
+        return record.get("value")
 
     def spec_problem(self, fields: dict[str, Any]) -> str | None:
         """Return what is wrong with an item's arguments for this kind, or None.
@@ -80,6 +115,38 @@ class ItemKind:
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         """Return ``value`` in words for this item, or None if it is not of this kind's shape."""
         return None
+
+    # -- static renderings (course.render) -----------------------------------------------
+
+    def entry_order(self, spec: ItemSpec, order: Sequence[str] | None = None) -> list[str]:
+        """Return the option ids in the order a static rendering lists them (as authored).
+
+        ``order`` is the order the student was shown, as saved; kinds whose
+        listing may give the answer away use it, the others ignore it.
+        """
+        return list(spec.options)
+
+    def question_parts(
+        self, spec: ItemSpec, order: Sequence[str] | None = None
+    ) -> list[tuple[str, list[str]]]:
+        """Return the question's lists as (heading, entries), such as its options."""
+        return []
+
+    def question_html(self, spec: ItemSpec) -> list[str]:
+        """Return what the question shows before its lists (a passage), as escaped HTML."""
+        return []
+
+    def question_text(self, spec: ItemSpec) -> list[str]:
+        """Return what the question shows before its lists (a passage), as lines of text."""
+        return []
+
+    def question_lines(self, spec: ItemSpec) -> list[tuple[str, str]]:
+        """Return the (label, text) lines shown after the question's lists (a unit, a date)."""
+        return []
+
+    def thinking_minutes(self, spec: ItemSpec) -> float:
+        """Return the thinking time for this item, in minutes (:attr:`minutes` by default)."""
+        return self.minutes
 
     def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
         """Return (fraction of full credit, details, problems) for a saved ``value``.
@@ -137,6 +204,10 @@ class ChoiceKind(ItemKind):
     def spec_problem(self, fields: dict[str, Any]) -> str | None:
         return "a choice item needs at least two options" if len(fields["options"]) < 2 else None
 
+    def label(self, spec: ItemSpec, option_id: str) -> str:
+        """Return an option as the student saw it, such as ``b) text``."""
+        return f"{option_id}) {spec.options.get(option_id, option_id)}"
+
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         """No answer, unknown option ids, or a distractor without its misconception."""
         sid, opts = spec.id, set(spec.options)
@@ -157,6 +228,11 @@ class ChoiceKind(ItemKind):
         correct = ids(answer)
         return [{"option": o, "label": t, "correct": o in correct} for o, t in spec.options.items()]
 
+    def question_parts(
+        self, spec: ItemSpec, order: Sequence[str] | None = None
+    ) -> list[tuple[str, list[str]]]:
+        return [("Options", [f"{oid}) {spec.options[oid]}" for oid in self.entry_order(spec)])]
+
 
 def register(cls: K) -> K:
     """Register an :class:`ItemKind` subclass under its :attr:`~ItemKind.name` (a decorator)."""
@@ -164,6 +240,28 @@ def register(cls: K) -> K:
         raise ValueError(f"{cls.__name__} has no kind name")
     _REGISTRY[cls.name] = cls()
     return cls
+
+
+def unregister(name: str) -> ItemKind | None:
+    """Remove the kind called ``name`` from the registry; return it, or None if there was none."""
+    return _REGISTRY.pop(name, None)
+
+
+@contextlib.contextmanager
+def registered(cls: type[ItemKind]) -> Iterator[ItemKind]:
+    """Register ``cls`` for the duration of a ``with`` block (for tests), then restore the registry.
+
+    A kind of the same name registered before the block is registered again after it.
+    """
+    earlier = _REGISTRY.get(cls.name)
+    register(cls)
+    try:
+        yield _REGISTRY[cls.name]
+    finally:
+        if earlier is None:
+            _REGISTRY.pop(cls.name, None)
+        else:
+            _REGISTRY[cls.name] = earlier
 
 
 def get_kind(name: str) -> ItemKind | None:
@@ -189,9 +287,15 @@ def ids(value: Any) -> list[str]:
 
 
 def option_label(spec: ItemSpec, option_id: str) -> str:
-    """Return an option as the student saw it: ``b) text``, or “text” for a phrase."""
-    text = spec.options.get(option_id, option_id)
-    return f"{option_id}) {text}" if spec.kind != "phrase_selection" else f"“{text}”"
+    """Return an option as the student saw it: ``b) text`` (each kind may word it its own way).
+
+    Kinds with options to pick say how (:meth:`ChoiceKind.label`); for any
+    other kind an option is shown as ``b) text``.
+    """
+    kind = _REGISTRY.get(spec.kind)
+    if isinstance(kind, ChoiceKind):
+        return kind.label(spec, option_id)
+    return f"{option_id}) {spec.options.get(option_id, option_id)}"
 
 
 def number_text(value: Any) -> str:
@@ -213,6 +317,23 @@ def practice_parts(spec: ItemSpec) -> tuple[Any, dict[Any, Any]]:
     practice = spec.practice or {}
     feedback = practice.get("feedback") or {}
     return practice.get("answer"), dict(feedback) if isinstance(feedback, dict) else {}
+
+
+def unique_ids(value: Any, known: Sequence[str], what: str) -> list[str]:
+    """Return a list of known ids (any iterable of str) in authored order, or raise ValueError.
+
+    >>> unique_ids(("b", "a"), ["a", "b", "c"], "option")
+    ['a', 'b']
+    """
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise ValueError(f"expected a list of {what} ids, not {value!r}")
+    chosen = list(value)
+    unknown = [v for v in chosen if v not in known]
+    if unknown:
+        raise ValueError(f"unknown {what} id(s): {', '.join(map(str, unknown))}")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"a {what} id is given twice")
+    return [k for k in known if k in chosen]
 
 
 def text_of(value: Any) -> str:

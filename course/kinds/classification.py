@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..answers import short_repr
+from ..shortrepr import short_repr
 from ._base import ItemKind, Scored, ids, practice_parts, register, text_of
 from .multiple import id_list
 
@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from ..items.spec import ItemSpec
     from ..keys import ItemKey
 
-__all__ = ["ClassificationKind"]
+__all__ = ["PER_STATEMENT_MINUTES", "ClassificationKind"]
+
+#: Extra thinking time per statement of a classification, in minutes.
+PER_STATEMENT_MINUTES = 0.5
 
 
 @register
@@ -24,6 +27,31 @@ class ClassificationKind(ItemKind):
     name = "classification"
     class_name = "Classification"
     args = frozenset({"statements", "categories"})
+    minutes = 1.0
+
+    def coerce(self, spec: ItemSpec, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"expected a mapping of statement id to category id, not {value!r}")
+        unknown = [k for k in value if k not in spec.statements]
+        if unknown:
+            raise ValueError(f"unknown statement id(s): {', '.join(map(str, unknown))}")
+        bad = [v for v in value.values() if v is not None and v not in spec.categories]
+        if bad:
+            raise ValueError(f"unknown category id(s): {', '.join(map(str, bad))}")
+        return {sid: value[sid] for sid in spec.statements if value.get(sid) is not None}
+
+    def question_parts(
+        self, spec: ItemSpec, order: Sequence[str] | None = None
+    ) -> list[tuple[str, list[str]]]:
+        """The statements (in authored order) and the categories."""
+        return [
+            ("Statements", [f"{sid}) {text}" for sid, text in spec.statements.items()]),
+            ("Categories", list(spec.categories.values())),
+        ]
+
+    def thinking_minutes(self, spec: ItemSpec) -> float:
+        """:attr:`minutes`, plus :data:`PER_STATEMENT_MINUTES` per statement."""
+        return self.minutes + PER_STATEMENT_MINUTES * len(spec.statements)
 
     def spec_problem(self, fields: dict[str, Any]) -> str | None:
         if len(fields["statements"]) < 2 or len(fields["categories"]) < 2:

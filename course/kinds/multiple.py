@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._base import (
     ChoiceKind,
     Scored,
     ids,
-    option_label,
     pick_distractor,
     practice_parts,
     register,
+    unique_ids,
 )
 
 if TYPE_CHECKING:
@@ -47,11 +47,17 @@ class MultipleChoiceKind(ChoiceKind):
 
     name = "multiple_choice"
     class_name = "MultipleChoice"
+    minutes = 1.5
+    #: What the kind's ids are called in messages.
+    id_word: ClassVar[str] = "option"
+
+    def coerce(self, spec: ItemSpec, value: Any) -> Any:
+        return unique_ids(value, list(spec.options), self.id_word)
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if not isinstance(value, list):
             return None
-        labels = [option_label(spec, v) for v in value if isinstance(v, str)]
+        labels = [self.label(spec, v) for v in value if isinstance(v, str)]
         return "; ".join(labels) or "(none selected)"
 
     def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:

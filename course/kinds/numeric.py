@@ -3,28 +3,52 @@
 from __future__ import annotations
 
 import math
+import numbers
 import random
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-from ..answers import short_repr
+from ..shortrepr import short_repr
 from ._base import ItemKind, Scored, number_text, practice_parts, register
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
     from ..keys import ItemKey
 
-__all__ = ["ComputedKind", "NumericKind", "finite"]
+__all__ = ["ComputedKind", "NumericKind", "finite", "is_number"]
+
+#: The largest integer magnitude a number may have: the largest finite float (as the answers
+#: file allows, ``course.answers.MAX_INT``). A larger integer would round to that float.
+_MAX_INT = int(sys.float_info.max)
 
 
 def finite(value: Any) -> float | None:
     """Return ``value`` as a finite float, or None if it is not a number within float range."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
+    if isinstance(value, int) and abs(value) > _MAX_INT:
+        return None  # beyond float range: float() would round or overflow
     try:
         number = float(value)
     except OverflowError:  # an integer beyond float range
         return None
     return number if math.isfinite(number) else None
+
+
+def is_number(value: Any) -> TypeGuard[numbers.Real]:
+    """Return True for a finite real number (not True or False), such as ``3`` or ``2.5``.
+
+    >>> is_number(2.5), is_number(True), is_number(float("nan")), is_number(10**400)
+    (True, False, False, False)
+    """
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return False
+    if isinstance(value, int) and abs(value) > _MAX_INT:
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer beyond float range
+        return False
 
 
 @register
@@ -34,6 +58,16 @@ class NumericKind(ItemKind):
     name = "numeric"
     class_name = "Numeric"
     args = frozenset({"unit", "placeholder"})
+    minutes = 2.0
+
+    def coerce(self, spec: ItemSpec, value: Any) -> Any:
+        if not is_number(value):
+            raise ValueError(f"{value!r} is not a finite number")
+        return float(value)
+
+    def question_lines(self, spec: ItemSpec) -> list[tuple[str, str]]:
+        """The unit, if the item has one."""
+        return [("Unit", spec.unit)] if spec.unit else []
 
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -105,3 +139,4 @@ class ComputedKind(NumericKind):
     name = "computed"
     class_name = "ComputedAnswer"
     args = frozenset({"unit", "value"})
+    minutes = 6.0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from ..answers import short_repr
-from ._base import ItemKind, Scored, ids, practice_parts, register
+from ..shortrepr import short_repr
+from ._base import ItemKind, Scored, ids, practice_parts, register, unique_ids
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
@@ -23,6 +24,37 @@ class OrderingKind(ItemKind):
     name = "ordering"
     class_name = "Ordering"
     args = frozenset({"options"})
+    minutes = 2.0
+
+    def coerce(self, spec: ItemSpec, value: Any) -> Any:
+        order = list(value) if isinstance(value, list | tuple) else None
+        if order is None:
+            raise ValueError(f"expected a list of entry ids, not {value!r}")
+        unique_ids(order, list(spec.options), "entry")
+        if len(order) != len(spec.options):
+            raise ValueError("the order must list every entry exactly once")
+        return order
+
+    def entry_order(self, spec: ItemSpec, order: Sequence[str] | None = None) -> list[str]:
+        """The entries in ``order`` (the order the student was shown), if it names each once.
+
+        Otherwise alphabetically by text, since the authored order may be the
+        answer. Any other ``order`` (say, read from a hostile answers file) is
+        ignored.
+        """
+        if (
+            isinstance(order, list | tuple)
+            and all(isinstance(oid, str) for oid in order)
+            and sorted(order) == sorted(spec.options)
+        ):
+            return list(order)
+        return sorted(spec.options, key=lambda oid: (spec.options[oid].casefold(), oid))
+
+    def question_parts(
+        self, spec: ItemSpec, order: Sequence[str] | None = None
+    ) -> list[tuple[str, list[str]]]:
+        entries = [spec.options[oid] for oid in self.entry_order(spec, order)]
+        return [("Entries to put in order", entries)]
 
     def spec_problem(self, fields: dict[str, Any]) -> str | None:
         return (

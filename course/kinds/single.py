@@ -5,12 +5,11 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from ..answers import short_repr
+from ..shortrepr import short_repr
 from ._base import (
     ChoiceKind,
     Scored,
     ids,
-    option_label,
     pick_distractor,
     practice_parts,
     register,
@@ -30,8 +29,13 @@ class SingleChoiceKind(ChoiceKind):
     name = "single_choice"
     class_name = "SingleChoice"
 
+    def coerce(self, spec: ItemSpec, value: Any) -> Any:
+        if not isinstance(value, str) or value not in spec.options:
+            raise ValueError(f"{value!r} is not one of this question's option ids")
+        return value
+
     def describe(self, spec: ItemSpec, value: Any) -> str | None:
-        return option_label(spec, value) if isinstance(value, str) else None
+        return self.label(spec, value) if isinstance(value, str) else None
 
     def score(self, spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
         if not isinstance(value, str):
@@ -45,7 +49,7 @@ class SingleChoiceKind(ChoiceKind):
         return (1.0 if value in ids(key.answer) else 0.0), [], []
 
     def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
-        return " or ".join(option_label(spec, a) for a in ids(key.answer))
+        return " or ".join(self.label(spec, a) for a in ids(key.answer))
 
     def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
         correct = ids(key.answer)

@@ -113,9 +113,10 @@ def load_report_data(course_dir: str | Path, modules: list[str]) -> ReportData:
     for results in iter_results(course_dir, modules):
         specs = module_specs[results.module]
         for row in results.items:
-            spec = specs.get(row["item_id"], (None, None))[1]
-            if spec is None or "value" not in row or row.get("kind") != spec.kind:
+            found = specs.get(row["item_id"])
+            if found is None or "value" not in row or row.get("kind") != found[1].kind:
                 continue  # not an item of the source, or graded before values were recorded
+            spec = found[1]
             # A value saved under another kind was scored as no answer (value None): no pick.
             for option in picks_of(spec, row["value"]) or []:
                 picks.append(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..paths import CourseFolder
 from . import analysis, plots
 from .data import ReportData, load_report_data
 
@@ -248,7 +249,7 @@ def write_report(
 ) -> Path:
     """Write the report (default ``exports/report.html``) and return its path."""
     course_dir = Path(course_dir)
-    path = Path(output) if output else course_dir / "exports" / "report.html"
+    path = Path(output) if output else CourseFolder(course_dir).export("report.html")
     path.parent.mkdir(parents=True, exist_ok=True)
     page = build_report(load_report_data(course_dir, modules))
     path.write_text(page, encoding="utf-8")

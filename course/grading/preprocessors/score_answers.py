@@ -11,6 +11,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from ...paths import CourseFolder
 from ...render import VERDICT_WORDS, format_points, render_html, render_text
 from ..context import coursedir_of
 from ..score import Result, score_item, unanswered
@@ -18,7 +19,7 @@ from ..score import Result, score_item, unanswered
 
 def results_path(root: str | Path, student: str, assignment: str, notebook: str) -> Path:
     """Return where the per-item results of one notebook are written."""
-    return Path(root) / "grading" / "results" / student / assignment / f"{notebook}.json"
+    return CourseFolder(root).results_file(student, assignment, notebook)
 
 
 class ScoreAnswers(NbGraderPreprocessor):
@@ -151,7 +152,8 @@ class ScoreAnswers(NbGraderPreprocessor):
             "notebook": info["notebook"],
             "problems": problems,
             "items": [
-                {**r.as_row(), "details": r.details, "kind": r.kind} for r in results.values()
+                {**r.as_row(), "details": r.details, "kind": r.kind, "value": r.answer}
+                for r in results.values()
             ],
         }
         path.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")

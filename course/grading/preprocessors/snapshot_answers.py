@@ -8,6 +8,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Unicode
 
 from ...answers import answers_filename
+from ...paths import CourseFolder
 from ..context import coursedir_of, parse_key, specs_from_notebook
 from ..intake import INTAKE_DIRECTORY, read_intake_report
 from ..manifest import verified_key
@@ -51,7 +52,7 @@ class SnapshotAnswers(NbGraderPreprocessor):
 
     def _keys_dir(self, root: Path) -> Path:
         configured = self.keys_dir or self.config.get("ScoreAnswers", {}).get("keys_dir", "")
-        return Path(configured) if configured else root / "autograde" / "keys"
+        return CourseFolder(root, configured).keys_dir
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
