@@ -28,6 +28,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from .items.spec import ItemSpec, specs_from_source
+from .kinds import get_kind
 from .lessons import Lesson
 
 __all__ = [
@@ -55,6 +56,12 @@ raise AssertionError(
     "course. Run `course init` to write nbgrader_config.py."
 )
 ### END HIDDEN TESTS"""
+
+
+def _has_work(spec: ItemSpec) -> bool:
+    """Whether the solution cell before this item is the student's working for it."""
+    kind = get_kind(spec.kind)
+    return kind is not None and kind.has_work
 
 
 def _nbgrader(grade_id: str, *, grade=False, solution=False, locked=False, task=False, points=None):
@@ -141,7 +148,7 @@ def mark_cells(nb: nbformat.NotebookNode, lesson: Lesson) -> nbformat.NotebookNo
             cell.metadata["nbgrader"] = _nbgrader(f"{specs[0].id}-item", locked=True)
         elif "### BEGIN SOLUTION" in cell.source:
             following = next(
-                (s for c in nb.cells[index + 1 :] for s in cell_items(c) if s.kind == "computed"),
+                (s for c in nb.cells[index + 1 :] for s in cell_items(c) if _has_work(s)),
                 None,
             )
             counters["work"] += 1

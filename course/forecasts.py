@@ -35,14 +35,13 @@ Examples
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .answers import AnswerBook, answers_path, read_answers
-from .kinds.forecast import first_locked, normalize
+from .kinds.forecast import first_locked, normalize, now_text
 
 __all__ = [
     "MAX_REVISIONS",
@@ -60,8 +59,7 @@ __all__ = [
 MAX_REVISIONS = 450
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+_now = now_text  # the time a forecast is locked, as the widget stamps it
 
 
 def find_answers(notebook: str, folder: str | os.PathLike[str] | None = None) -> Path | None:

@@ -20,13 +20,13 @@ in the authoring guide ("Item-writing checks").
 from __future__ import annotations
 
 import difflib
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .items.spec import ItemSpec
 from .keys import ItemKey
+from .kinds import get_kind, kinds
 
 __all__ = [
     "ABSOLUTE_WORDS",
@@ -69,7 +69,14 @@ ABSOLUTE_WORDS = frozenset(
         "cannot",
     ]
 )
-CHOICE_KINDS = ("single_choice", "multiple_choice")
+#: The kinds whose options the checks read for cues (:attr:`course.kinds.ItemKind.cue_checked`).
+CHOICE_KINDS = tuple(k.name for k in kinds().values() if k.cue_checked)
+
+
+def _cue_checked(spec: ItemSpec) -> bool:
+    kind = get_kind(spec.kind)
+    return kind is not None and kind.cue_checked and bool(spec.options)
+
 
 _WORD = re.compile(r"[\w’']+", re.UNICODE)
 _STOP = frozenset(
@@ -143,7 +150,7 @@ def _choice_items(
     return [
         (spec, keys[item_id])
         for item_id, spec in specs.items()
-        if spec.graded and spec.kind in CHOICE_KINDS and item_id in keys and spec.options
+        if spec.graded and _cue_checked(spec) and item_id in keys
     ]
 
 
@@ -155,7 +162,8 @@ def longest_share(
     longest_ids: list[str] = []
     fair = 0.0
     for spec, key in _choice_items(specs, keys):
-        if spec.kind != "single_choice":
+        kind = get_kind(spec.kind)
+        if kind is None or not kind.picks_one:
             continue
         right = _correct_ids(spec, key)
         lengths = {o: len(words(text)) for o, text in spec.options.items()}
@@ -299,15 +307,13 @@ def testwise_answer(spec: ItemSpec) -> str | list[str] | None:
     words mirrored from the prompt, then the most words. Multiple choice: every
     option with no absolute word that is at least as long as the median option.
     """
-    if spec.kind not in CHOICE_KINDS or not spec.options:
+    kind = get_kind(spec.kind)
+    if kind is None or not _cue_checked(spec):
         return None
     prompt_words = {t for t in words(spec.prompt) if t not in _STOP}
-    scores = {o: _cue_score(text, prompt_words) for o, text in spec.options.items()}
-    if spec.kind == "single_choice":
-        return max(spec.options, key=lambda o: scores[o])
-    lengths = sorted(s[2] for s in scores.values())
-    median = lengths[len(lengths) // 2]
-    return [o for o in spec.options if scores[o][0] == 0 and scores[o][2] >= median]
+    cues = {o: _cue_score(text, prompt_words) for o, text in spec.options.items()}
+    answer: str | list[str] | None = kind.cue_answer(spec, cues)
+    return answer
 
 
 def _points(spec: ItemSpec, key: ItemKey, value: object) -> float:
@@ -322,11 +328,11 @@ def chance_points(spec: ItemSpec, key: ItemKey) -> float:
     Single choice: each option alike. Multiple choice: each option ticked with
     probability one half (every subset alike, the empty one included).
     """
-    options = list(spec.options)
-    if spec.kind == "single_choice":
-        return sum(_points(spec, key, o) for o in options) / len(options)
-    subsets = [list(c) for r in range(len(options) + 1) for c in itertools.combinations(options, r)]
-    return sum(_points(spec, key, s) for s in subsets) / len(subsets)
+    kind = get_kind(spec.kind)
+    guesses = kind.blind_guesses(spec) if kind is not None else []
+    if not guesses:
+        return 0.0
+    return sum(_points(spec, key, g) for g in guesses) / len(guesses)
 
 
 @dataclass(frozen=True)

@@ -323,63 +323,6 @@ def load_keys(keys_dir: str | Path) -> dict[str, ModuleKey]:
     return {p.stem: load_key(p) for p in sorted(keys_dir.glob("*.yaml"))}
 
 
-def _ids(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
-def _defensible_problems(spec: ItemSpec, key: ItemKey) -> list[str]:
-    """Each answer accepted beside another needs its own reason, and only those may have one."""
-    sid = spec.id
-    problems: list[str] = []
-    if spec.kind == "classification":
-        answer = key.answer if isinstance(key.answer, Mapping) else {}
-        for stmt, cats in answer.items():
-            accepted = _ids(cats)
-            given = key.defensible.get(stmt, {})
-            if not isinstance(given, Mapping):
-                problems.append(f"{sid}: defensible.{stmt} must map category ids to reasons")
-                continue
-            if len(accepted) > 1:
-                for cat in accepted:
-                    if not given.get(cat):
-                        problems.append(
-                            f"{sid}: {stmt} accepts {', '.join(accepted)}; give the reason "
-                            f"{cat!r} is defensible under defensible.{stmt}.{cat}"
-                        )
-            for cat in sorted(set(given) - set(accepted) if len(accepted) > 1 else set(given)):
-                problems.append(
-                    f"{sid}: defensible.{stmt}.{cat} explains an answer the key does not accept "
-                    f"beside another (list it in the answer, or drop the reason)"
-                )
-        for stmt in sorted(set(key.defensible) - set(answer)):
-            problems.append(f"{sid}: defensible names {stmt!r}, which is not a statement id")
-    elif spec.kind == "single_choice":
-        accepted = _ids(key.answer)
-        if len(accepted) > 1:
-            for option in accepted:
-                if not key.defensible.get(option):
-                    problems.append(
-                        f"{sid}: the key accepts {', '.join(accepted)}; give the reason "
-                        f"{option!r} is defensible under defensible.{option}"
-                    )
-        extra = set(key.defensible) - (set(accepted) if len(accepted) > 1 else set())
-        for option in sorted(extra):
-            problems.append(
-                f"{sid}: defensible.{option} explains an answer the key does not accept "
-                f"beside another (list it in the answer, or drop the reason)"
-            )
-    elif key.defensible:
-        problems.append(
-            f"{sid}: defensible is for single-choice and classification keys; "
-            f"{spec.kind} keys list alternatives in accept or in the answer"
-        )
-    return problems
-
-
 def check_key_against_spec(spec: ItemSpec, key: ItemKey) -> list[str]:
     """Return the ways ``key`` does not fit ``spec`` (unknown option ids, missing parts)."""
     problems: list[str] = []
@@ -389,7 +332,10 @@ def check_key_against_spec(spec: ItemSpec, key: ItemKey) -> list[str]:
         problems.append(f"{sid}: only forecasts take an outcome")
     if kind is not None and not key.completion:
         problems.extend(kind.check_key(spec, key))
-    problems.extend(_defensible_problems(spec, key))
+    if kind is not None:
+        problems.extend(kind.check_defensible(spec, key))
+    elif key.defensible:
+        problems.append(f"{sid}: defensible is not used by {spec.kind} keys")
     if not key.explanation:
         problems.append(f"{sid}: the key has no explanation")
     elif not key.about_course and not key.citations():

@@ -28,7 +28,6 @@ from typing import Any
 import nbformat
 
 from .answers import AnswerBook
-from .forecasts import record_forecast
 from .grading.context import source_specs
 from .itemcheck import ModuleCueScore, testwise_answer, testwise_scores
 from .items.spec import ItemSpec
@@ -85,16 +84,6 @@ def answer_for(spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) ->
     return kind.simulate(spec, key, right, rng)
 
 
-def _record_forecast(book: AnswerBook, item_id: str, value: Any, rng: random.Random) -> None:
-    """Save a simulated forecast as a student would: a first draft, then the final version."""
-    probability = int(value["probability"])
-    draft = int(min(100, max(0, probability + rng.choice([-20, -10, 10, 20]))))
-    record_forecast(book, item_id, draft, "First thought.")
-    record_forecast(
-        book, item_id, probability, str(value.get("reason", "")), lock=bool(value.get("locked"))
-    )
-
-
 def _written_ids(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
     out = []
     for i, cell in enumerate(nb.cells):
@@ -147,10 +136,10 @@ def submit_student(
                 student.profile == "partial" and rng.random() < student.ability
             )
             value = answer_for(spec, key.items[item_id], right, rng)
-        if spec.kind == "forecast" and isinstance(value, dict):
-            _record_forecast(book, item_id, value, rng)
-            continue
-        book.record(item_id, value, kind=spec.kind)
+        kind = get_kind(spec.kind)
+        saves = kind.simulate_saves(spec, value, rng) if kind is not None else [value]
+        for saved in saves:
+            book.record(item_id, saved, kind=spec.kind, keep_history=None)
     if student.profile not in {"blank", "testwise"}:
         nb = nbformat.read(folder / f"{module}.ipynb", as_version=4)
         for index, grade_id in _written_ids(nb):

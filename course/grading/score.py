@@ -14,10 +14,9 @@ from typing import Any
 
 from ..answers import short_repr
 from ..describe import describe_answer
-from ..forecasts import first_locked, normalize
 from ..items.spec import ItemSpec
 from ..keys import ItemKey
-from ..kinds import Scored, get_kind
+from ..kinds import get_kind
 
 __all__ = ["Result", "describe_answer", "describe_key", "score_item", "unanswered"]
 
@@ -54,14 +53,13 @@ class Result:
 
 def describe_key(spec: ItemSpec, key: ItemKey) -> str:
     """Return the correct answer as plain text (grader-side only)."""
-    if key.completion:
-        if spec.kind != "forecast":
-            return "any saved answer (graded for completion)"
-        text = "any locked forecast (graded for completion)"
-        if key.outcome is not None:
-            text += f"; the question resolved {'YES' if key.outcome else 'NO'}"
-        return text
     kind = get_kind(spec.kind)
+    if key.completion:
+        return (
+            kind.completion_text(key)
+            if kind is not None
+            else "any saved answer (graded for completion)"
+        )
     correct = kind.describe_key(spec, key) if kind is not None else None
     return correct if correct is not None else describe_answer(spec, key.answer)
 
@@ -78,16 +76,6 @@ def unanswered(spec: ItemSpec, key: ItemKey | None = None, *, problem: str | Non
         explanation=key.full_explanation() if key else "",
         problems=[problem] if problem else [],
     )
-
-
-def _score_value(spec: ItemSpec, key: ItemKey, value: Any) -> Scored:
-    """Return (fraction of full credit, details, problems) for a well-typed value."""
-    if key.completion:
-        return 1.0, ["completion credit for a saved answer"], []
-    kind = get_kind(spec.kind)
-    if kind is None:
-        return 0.0, [], [f"items of kind {spec.kind!r} are not autograded"]
-    return kind.score(spec, key, value)
 
 
 def _kind_problem(spec: ItemSpec, record: Mapping[str, Any]) -> str | None:
@@ -128,73 +116,23 @@ def score_item(spec: ItemSpec, key: ItemKey | None, record: Mapping[str, Any] | 
     kind_problem = _kind_problem(spec, record)
     if kind_problem:
         return unanswered(spec, key, problem=kind_problem)
-    if spec.kind == "forecast":
-        return _score_forecast(spec, key, record)
-    value = record.get("value")
-    if value is None:
+    kind = get_kind(spec.kind)
+    if kind is None:
+        return unanswered(spec, key, problem=f"items of kind {spec.kind!r} are not autograded")
+    judged = kind.judge(spec, key, record)
+    if judged.value is None:
         return unanswered(spec, key)
-    fraction, details, problems = _score_value(spec, key, value)
-    fraction = min(max(fraction, 0.0), 1.0)
-    points = min(max(round(spec.points * fraction, 4), 0.0), spec.points)
-    verdict = "correct" if fraction >= 1.0 else "partial" if fraction > 0 else "incorrect"
-    if problems and fraction == 0 and not details:
-        verdict = "unreadable"
+    fraction = min(max(judged.fraction, 0.0), 1.0)
     return Result(
         item_id=spec.id,
         kind=spec.kind,
-        points=points,
+        points=min(max(round(spec.points * fraction, 4), 0.0), spec.points),
         max_points=spec.points,
-        verdict=verdict,
-        answer=value,
-        answer_text=describe_answer(spec, value),
+        verdict=judged.verdict,
+        answer=judged.value,
+        answer_text=describe_answer(spec, judged.value),
         correct_text=describe_key(spec, key),
         explanation=key.full_explanation(),
-        details=details,
-        problems=problems,
-    )
-
-
-def _score_forecast(spec: ItemSpec, key: ItemKey, record: Mapping[str, Any]) -> Result:
-    """Score a forecast for completion: full points once it is locked, from its first lock.
-
-    The first locked value (:func:`course.forecasts.first_locked`) is the
-    answer that counts; later revisions never change it. A forecast saved but
-    never locked scores 0, and so does a value that is not a forecast at all
-    (with the reason).
-    """
-    locked = first_locked(record)
-    if locked is None:
-        value = record.get("value")
-        if value is None:
-            return unanswered(spec, key)
-        try:
-            normalize(value)
-        except ValueError as exc:
-            result = unanswered(spec, key, problem=f"the saved forecast could not be read: {exc}")
-        else:
-            result = unanswered(spec, key)
-            result.details = ["the forecast was saved but never locked; only a locked one counts"]
-        result.answer = value
-        result.answer_text = describe_answer(spec, value)
-        return result
-    if not key.completion:
-        fraction, details = 0.0, []
-        problems = ["forecasts are graded for completion only; the key needs completion: true"]
-    else:
-        fraction, details, problems = 1.0, ["completion credit: the forecast was locked"], []
-    revisions = record.get("revision", 1)
-    if isinstance(revisions, int) and not isinstance(revisions, bool) and revisions > 1:
-        details.append(f"{short_repr(revisions)} saved versions; the first locked one counts")
-    return Result(
-        item_id=spec.id,
-        kind=spec.kind,
-        points=round(spec.points * fraction, 4),
-        max_points=spec.points,
-        verdict="correct" if fraction >= 1.0 else "unreadable",
-        answer=locked,
-        answer_text=describe_answer(spec, locked),
-        correct_text=describe_key(spec, key),
-        explanation=key.full_explanation(),
-        details=details,
-        problems=problems,
+        details=judged.details,
+        problems=judged.problems,
     )

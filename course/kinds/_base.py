@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ..shortrepr import short_repr
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ChoiceKind",
     "ItemKind",
+    "Judgement",
     "Scored",
     "get_kind",
     "ids",
@@ -155,6 +157,52 @@ class ItemKind:
         """
         return 0.0, [], [f"items of kind {self.name!r} are not autograded"]
 
+    def judge(self, spec: ItemSpec, key: ItemKey, record: Mapping[str, Any]) -> Judgement:
+        """Return what a saved answer record (of this kind) is worth against ``key``.
+
+        The value that counts (:meth:`counted`) is scored by :meth:`score`, or
+        given full credit when the key grades for completion. The verdict is
+        ``correct``, ``partial`` or ``incorrect`` by the credit, ``unreadable``
+        when nothing could be scored and a problem says why, and
+        ``unanswered`` when no value was saved. Never raises on a bad record.
+        """
+        value = self.counted(record)
+        if value is None:
+            return Judgement(None)
+        scored: Scored = (
+            (1.0, [self.completion_detail], []) if key.completion else self.score(spec, key, value)
+        )
+        fraction, details, problems = scored
+        fraction = min(max(fraction, 0.0), 1.0)
+        verdict = "correct" if fraction >= 1.0 else "partial" if fraction > 0 else "incorrect"
+        if problems and fraction == 0 and not details:
+            verdict = "unreadable"
+        return Judgement(value, fraction, verdict, list(details), list(problems))
+
+    #: The detail of full credit when the key grades for completion.
+    completion_detail: ClassVar[str] = "completion credit for a saved answer"
+
+    def completion_text(self, key: ItemKey) -> str:
+        """Return the correct answer in words when the key grades for completion."""
+        return "any saved answer (graded for completion)"
+
+    #: Whether keys of this kind may give reasons for accepted answers (``defensible``).
+    takes_defensible: ClassVar[bool] = False
+
+    def check_defensible(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        """Return the ways a key's ``defensible`` reasons do not fit its accepted answers.
+
+        Each answer accepted beside another needs its own reason, and only
+        those may have one. Kinds that take no reasons refuse any.
+        """
+        if not key.defensible:
+            return []
+        takers = [k.name for k in _REGISTRY.values() if k.takes_defensible]
+        return [
+            f"{spec.id}: defensible is for {' and '.join(n.replace('_', '-') for n in takers)} "
+            f"keys; {spec.kind} keys list alternatives in accept or in the answer"
+        ]
+
     def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
         """Return the key's correct answer in words (None: describe it as an answer)."""
         return None
@@ -170,6 +218,34 @@ class ItemKind:
         listed first in a key are the commoner ones.
         """
         raise ValueError(f"No simulated answers for kind {self.name!r}")
+
+    #: Whether the solution cell before an item of this kind is the student's working for it
+    #: (graded with it as ``<item id>-work``, as a pandas exercise's code is).
+    has_work: ClassVar[bool] = False
+    #: Whether the item-writing checks read this kind's options for cues (length, wording).
+    cue_checked: ClassVar[bool] = False
+    #: Whether an answer of this kind is exactly one option (the length-cue check).
+    picks_one: ClassVar[bool] = False
+
+    def blind_guesses(self, spec: ItemSpec) -> list[Any]:
+        """Return every answer a blind guesser may give, each as likely (empty: none)."""
+        return []
+
+    def cue_answer(self, spec: ItemSpec, cues: Mapping[str, tuple[int, int, int]]) -> Any:
+        """Return the answer of a student who reads only cues, never the evidence, or None.
+
+        ``cues`` scores each option: (minus its absolute words, words mirrored
+        from the prompt, its number of words).
+        """
+        return None
+
+    def simulate_saves(self, spec: ItemSpec, value: Any, rng: random.Random) -> list[Any]:
+        """Return the values a simulated student saves, in order, to end with ``value``.
+
+        Most kinds save the answer once; a kind whose students draft first
+        (forecasts) returns the drafts before it.
+        """
+        return [value]
 
     def catalogue(self, spec: ItemSpec, answer: Any) -> list[dict[str, Any]]:
         """Return the options a student can pick, for item analysis: option, label, correct.
@@ -232,6 +308,22 @@ class ChoiceKind(ItemKind):
         self, spec: ItemSpec, order: Sequence[str] | None = None
     ) -> list[tuple[str, list[str]]]:
         return [("Options", [f"{oid}) {spec.options[oid]}" for oid in self.entry_order(spec)])]
+
+
+@dataclass
+class Judgement:
+    """What one saved answer is worth, before points (see :meth:`ItemKind.judge`)."""
+
+    #: The value that counts, shown as the student's answer (None: no answer).
+    value: Any
+    #: The fraction of full credit, 0 to 1.
+    fraction: float = 0.0
+    #: correct, partial, incorrect, unanswered or unreadable.
+    verdict: str = "unanswered"
+    #: Lines shown to the student about the credit.
+    details: list[str] = field(default_factory=list)
+    #: What was wrong with the answer.
+    problems: list[str] = field(default_factory=list)
 
 
 def register(cls: K) -> K:

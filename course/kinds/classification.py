@@ -91,6 +91,35 @@ class ClassificationKind(ItemKind):
         total = len(spec.statements)
         return right / total, [f"{right} of {total} statements classified correctly"], problems
 
+    takes_defensible = True
+
+    def check_defensible(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        """Each category accepted beside another for a statement needs its own reason."""
+        sid = spec.id
+        problems: list[str] = []
+        answer = key.answer if isinstance(key.answer, Mapping) else {}
+        for stmt, cats in answer.items():
+            accepted = ids(cats)
+            given = key.defensible.get(stmt, {})
+            if not isinstance(given, Mapping):
+                problems.append(f"{sid}: defensible.{stmt} must map category ids to reasons")
+                continue
+            if len(accepted) > 1:
+                for cat in accepted:
+                    if not given.get(cat):
+                        problems.append(
+                            f"{sid}: {stmt} accepts {', '.join(accepted)}; give the reason "
+                            f"{cat!r} is defensible under defensible.{stmt}.{cat}"
+                        )
+            for cat in sorted(set(given) - set(accepted) if len(accepted) > 1 else set(given)):
+                problems.append(
+                    f"{sid}: defensible.{stmt}.{cat} explains an answer the key does not accept "
+                    f"beside another (list it in the answer, or drop the reason)"
+                )
+        for stmt in sorted(set(key.defensible) - set(answer)):
+            problems.append(f"{sid}: defensible names {stmt!r}, which is not a statement id")
+        return problems
+
     def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
         if not isinstance(key.answer, Mapping):
             return None

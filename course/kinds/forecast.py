@@ -8,18 +8,24 @@ every later revision of the record carries as ``first_locked``
 
 from __future__ import annotations
 
+import datetime as _dt
 import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..shortrepr import short_repr
-from ._base import ItemKind, number_text, register, text_of
+from ._base import ItemKind, Judgement, number_text, register, text_of
 
 if TYPE_CHECKING:
     from ..items.spec import ItemSpec
     from ..keys import ItemKey
 
-__all__ = ["ForecastKind", "first_locked", "normalize"]
+__all__ = ["ForecastKind", "first_locked", "normalize", "now_text"]
+
+
+def now_text() -> str:
+    """Return the time now in UTC as an answers file stores it (``2026-04-23T10:00:00.000Z``)."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def normalize(value: Any) -> dict[str, Any]:
@@ -148,6 +154,48 @@ class ForecastKind(ItemKind):
         """The first locked value, or the latest one while the forecast is not locked."""
         return first_locked(record) or record.get("value")
 
+    def judge(self, spec: ItemSpec, key: ItemKey, record: Mapping[str, Any]) -> Judgement:
+        """Full credit once locked, from the first lock; completion keys only.
+
+        The first locked value (:func:`first_locked`) is the answer that
+        counts; later revisions never change it. A forecast saved but never
+        locked scores 0 as unanswered, and so does a value that is not a
+        forecast at all (unreadable, with the reason).
+        """
+        locked = first_locked(record)
+        if locked is None:
+            value = record.get("value")
+            if value is None:
+                return Judgement(None)
+            try:
+                normalize(value)
+            except ValueError as exc:
+                return Judgement(
+                    value,
+                    verdict="unreadable",
+                    problems=[f"the saved forecast could not be read: {exc}"],
+                )
+            return Judgement(
+                value, details=["the forecast was saved but never locked; only a locked one counts"]
+            )
+        if not key.completion:
+            fraction, details = 0.0, []
+            problems = ["forecasts are graded for completion only; the key needs completion: true"]
+        else:
+            fraction, details, problems = 1.0, ["completion credit: the forecast was locked"], []
+        revisions = record.get("revision", 1)
+        if isinstance(revisions, int) and not isinstance(revisions, bool) and revisions > 1:
+            details.append(f"{short_repr(revisions)} saved versions; the first locked one counts")
+        verdict = "correct" if fraction >= 1.0 else "unreadable"
+        return Judgement(locked, fraction, verdict, details, problems)
+
+    def completion_text(self, key: ItemKey) -> str:
+        """Any locked forecast, and how the question resolved once the key records it."""
+        text = "any locked forecast (graded for completion)"
+        if key.outcome is not None:
+            text += f"; the question resolved {'YES' if key.outcome else 'NO'}"
+        return text
+
     def question_lines(self, spec: ItemSpec) -> list[tuple[str, str]]:
         """The moment the forecast is made from, and how the question resolves."""
         lines = [("Forecast as of", spec.as_of)] if spec.as_of else []
@@ -174,6 +222,24 @@ class ForecastKind(ItemKind):
 
     def check_key(self, spec: ItemSpec, key: ItemKey) -> list[str]:
         return [f"{spec.id}: forecasts are graded for completion: set completion: true"]
+
+    def simulate_saves(self, spec: ItemSpec, value: Any, rng: random.Random) -> list[Any]:
+        """A first draft a little off, then the final forecast, locked if the student locks."""
+        if not isinstance(value, Mapping):
+            return [value]
+        probability = int(value["probability"])
+        draft = int(min(100, max(0, probability + rng.choice([-20, -10, 10, 20]))))
+        final: dict[str, Any] = {
+            "probability": probability,
+            "reason": str(value.get("reason", "")),
+            "locked": bool(value.get("locked")),
+        }
+        if final["locked"]:
+            final["locked_at"] = now_text()
+        return [
+            normalize({"probability": draft, "reason": "First thought.", "locked": False}),
+            normalize(final),
+        ]
 
     def simulate(self, spec: ItemSpec, key: ItemKey, right: bool, rng: random.Random) -> Any:
         # A spread of probabilities with a little skill when the outcome is known;

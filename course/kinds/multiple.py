@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import Counter
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._base import (
@@ -50,6 +52,20 @@ class MultipleChoiceKind(ChoiceKind):
     minutes = 1.5
     #: What the kind's ids are called in messages.
     id_word: ClassVar[str] = "option"
+    cue_checked = True
+
+    def blind_guesses(self, spec: ItemSpec) -> list[Any]:
+        """Each option ticked with probability one half: every subset alike, the empty one too."""
+        options = list(spec.options)
+        return [
+            list(c) for r in range(len(options) + 1) for c in itertools.combinations(options, r)
+        ]
+
+    def cue_answer(self, spec: ItemSpec, cues: Mapping[str, tuple[int, int, int]]) -> Any:
+        """Every option with no absolute word that is at least as long as the median option."""
+        lengths = sorted(c[2] for c in cues.values())
+        median = lengths[len(lengths) // 2]
+        return [o for o in spec.options if cues[o][0] == 0 and cues[o][2] >= median]
 
     def coerce(self, spec: ItemSpec, value: Any) -> Any:
         return unique_ids(value, list(spec.options), self.id_word)

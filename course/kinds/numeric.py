@@ -140,3 +140,4 @@ class ComputedKind(NumericKind):
     class_name = "ComputedAnswer"
     args = frozenset({"unit", "value"})
     minutes = 6.0
+    has_work = True

@@ -93,6 +93,7 @@ class PhraseSelectionKind(MultipleChoiceKind):
     """A list of phrase ids from a passage; scored as a multiple choice over the phrases."""
 
     name = "phrase_selection"
+    cue_checked = False  # phrases are read in the passage, not weighed as options
     class_name = "PhraseSelection"
     args = frozenset({"passage", "phrases", "source"})
     id_word = "phrase"

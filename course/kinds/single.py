@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..shortrepr import short_repr
@@ -47,6 +48,38 @@ class SingleChoiceKind(ChoiceKind):
                 [f"the saved option {short_repr(value)} is not one of this item's options"],
             )
         return (1.0 if value in ids(key.answer) else 0.0), [], []
+
+    takes_defensible = True
+    cue_checked = True
+    picks_one = True
+
+    def blind_guesses(self, spec: ItemSpec) -> list[Any]:
+        """Each option alike."""
+        return list(spec.options)
+
+    def cue_answer(self, spec: ItemSpec, cues: Mapping[str, tuple[int, int, int]]) -> Any:
+        """The option with the fewest absolute words, then the most mirrored, then the longest."""
+        return max(spec.options, key=lambda o: cues[o])
+
+    def check_defensible(self, spec: ItemSpec, key: ItemKey) -> list[str]:
+        """Each option accepted beside another needs its own reason."""
+        sid = spec.id
+        problems: list[str] = []
+        accepted = ids(key.answer)
+        if len(accepted) > 1:
+            for option in accepted:
+                if not key.defensible.get(option):
+                    problems.append(
+                        f"{sid}: the key accepts {', '.join(accepted)}; give the reason "
+                        f"{option!r} is defensible under defensible.{option}"
+                    )
+        extra = set(key.defensible) - (set(accepted) if len(accepted) > 1 else set())
+        for option in sorted(extra):
+            problems.append(
+                f"{sid}: defensible.{option} explains an answer the key does not accept "
+                f"beside another (list it in the answer, or drop the reason)"
+            )
+        return problems
 
     def describe_key(self, spec: ItemSpec, key: ItemKey) -> str | None:
         return " or ".join(self.label(spec, a) for a in ids(key.answer))

@@ -24,10 +24,7 @@ from ..kinds import get_kind
 from ..paths import CourseFolder
 from ..results import iter_results
 
-__all__ = ["CHOICE_KINDS", "ReportData", "load_report_data", "option_catalogue", "picks_of"]
-
-#: Item kinds whose options get a distractor analysis.
-CHOICE_KINDS = ("single_choice", "multiple_choice", "phrase_selection", "classification")
+__all__ = ["ReportData", "load_report_data", "option_catalogue", "picks_of"]
 
 
 @dataclass
