@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .coursefolder import show_path
+from .paths import show_path
 
 __all__ = [
     "GRADE_SHAPES",
