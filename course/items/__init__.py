@@ -18,12 +18,15 @@ mean belongs to its kind (:mod:`course.kinds`). The authoring guide's
 "Adding an item kind" says how to add one.
 
 The widget classes are loaded on first use, so importing
-:mod:`course.items.spec` (as the grader does) never imports ipywidgets.
+:mod:`course.items.spec` (as the grader does) never imports ipywidgets. A
+widget in a module of this package that is not listed here (a new kind's)
+is found by its name in that module's ``__all__``.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
@@ -66,10 +69,22 @@ if TYPE_CHECKING:  # pragma: no cover
     from .single import SingleChoice
 
 
+def _find(name: str) -> str | None:
+    """Return the module of this package whose ``__all__`` names ``name``, or None."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("_") or module.name == "spec":
+            continue
+        where = f".{module.name}"
+        if name in getattr(importlib.import_module(where, __name__), "__all__", ()):
+            return where
+    return None
+
+
 def __getattr__(name: str) -> Any:
     """Import a public name from its module on first use (PEP 562)."""
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    where = _WHERE.get(name) or (None if name.startswith("_") else _find(name))
+    if where is not None:
+        value = getattr(importlib.import_module(where, __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
