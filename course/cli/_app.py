@@ -9,6 +9,7 @@ from . import (
     demo_cmd,
     explain_cmd,
     grade_cmd,
+    hub_cmd,
     init_cmd,
     keys_cmd,
     lab_setup_cmd,
@@ -35,3 +36,4 @@ app.command("debrief")(explain_cmd.debrief)
 app.command("check")(check_cmd.check)
 app.command("demo")(demo_cmd.demo)
 app.command("lab-setup")(lab_setup_cmd.lab_setup)
+app.add_typer(hub_cmd.app, name="hub")
