@@ -8,6 +8,7 @@ renames something is fixed here. See docs/browser-tests.md.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -380,3 +381,118 @@ def wait_until(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
 
 def copy_tree(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+
+
+# -- a JupyterLab served by the local hub (tests/hub) -------------------------------------
+
+
+class HubUserLab:
+    """A person's JupyterLab behind the local hub, in the shape the page helpers expect.
+
+    ``root`` is the server's root folder (the person's home), read from outside
+    the browser by the tests, which run as root.
+    """
+
+    def __init__(self, hub_url: str, user: str, root: Path) -> None:
+        self.hub_url = hub_url
+        self.student = user
+        self.root = root
+        self.base = f"{hub_url}user/{user}"
+
+    def url(self, path: str) -> str:
+        """The page of ``path`` (relative to the root), with a fresh workspace."""
+        return f"{self.base}/lab/tree/{path}?reset"
+
+
+def hub_login(page: Page, hub_url: str, user: str, password: str) -> None:
+    """Log in through the hub's login form, as a person does."""
+    page.goto(f"{hub_url}hub/login")
+    page.locator("#username_input").fill(user)
+    page.locator("#password_input").fill(password)
+    page.locator("#login_submit").click()
+    page.wait_for_url(re.compile(r"/(hub/(home|spawn)|user/[^/]+/)"), timeout=UI_TIMEOUT)
+
+
+def open_lab(page: Page, lab: HubUserLab) -> None:
+    """Open JupyterLab's start page and wait until nbgrader's menu is there."""
+    page.goto(f"{lab.base}/lab?reset")
+    expect(page.locator("#jp-MainMenu").get_by_role("menuitem", name="Nbgrader")).to_be_visible(
+        timeout=UI_TIMEOUT * 4
+    )
+
+
+def nbgrader_menu_entries(page: Page) -> list[str]:
+    """Open the *Nbgrader* menu; return the labels of the entries a person can see."""
+    page.locator("#jp-MainMenu").get_by_role("menuitem", name="Nbgrader", exact=True).click()
+    expect(page.locator("#jp-mainmenu-nbgrader")).to_be_visible()
+    items = page.locator("#jp-mainmenu-nbgrader .lm-Menu-item:not(.lm-mod-hidden)")
+    labels = [label.strip() for label in items.locator(".lm-Menu-itemLabel").all_inner_texts()]
+    page.keyboard.press("Escape")
+    expect(page.locator("#jp-mainmenu-nbgrader")).to_have_count(0)
+    return labels
+
+
+def palette_labels(page: Page, queries: list[str]) -> dict[str, list[str]]:
+    """Search the command palette for each query; return the labels of the matching entries.
+
+    The palette (Control+Shift+C) is opened when it is not open; JupyterLab closes
+    it when it loses the focus, so a search is repeated until it is read with the
+    palette open. It is closed at the end.
+    """
+    field = page.locator(".lm-CommandPalette-input")
+    palette = page.locator(".lm-CommandPalette")
+    items = palette.locator(".lm-CommandPalette-item .lm-CommandPalette-itemLabel")
+    empty = palette.locator(".lm-CommandPalette-emptyMessage")
+
+    def search(query: str) -> tuple[list[str]] | None:
+        if not field.is_visible():
+            page.keyboard.press("Control+Shift+C")
+            field.wait_for(state="visible", timeout=UI_TIMEOUT)
+        if field.input_value() != query:
+            field.fill(query)
+        # Lumino redraws the results on the next animation frame.
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
+        labels = [label.strip() for label in items.all_inner_texts()]
+        nothing = not labels and empty.count() > 0 and query in empty.first.inner_text()
+        if not field.is_visible() or not (labels or nothing):
+            return None
+        return (labels,)
+
+    found = {}
+    for query in queries:
+        found[query] = wait_until(
+            functools.partial(search, query), f"the palette's results for {query!r}"
+        )[0]
+    if field.is_visible():
+        page.keyboard.press("Escape")
+    expect(field).not_to_be_visible()
+    return found
+
+
+def open_assignment_list(page: Page) -> Locator:
+    """Open nbgrader's *Assignment List* from the Nbgrader menu; return its panel."""
+    page.locator("#jp-MainMenu").get_by_role("menuitem", name="Nbgrader", exact=True).click()
+    page.locator(
+        '#jp-mainmenu-nbgrader .lm-Menu-item[data-command="nbgrader:open-assignment-list"]'
+    ).click()
+    panel = page.locator("#nbgrader-assignment-list")
+    expect(panel).to_be_visible()
+    return panel
+
+
+def assignment_row(panel: Locator, section: str, module: str) -> Locator:
+    """The row for ``module`` in one part of the Assignment List.
+
+    ``section`` is ``released``, ``fetched`` or ``submitted``.
+    """
+    part = panel.locator(f"#{section}_assignments_list")
+    return part.locator(".list_item").filter(has_text=module).first
+
+
+def assignment_list_click(panel: Locator, section: str, module: str, button: str) -> None:
+    """Click ``button`` ("Fetch", "Submit", "Fetch Feedback") in ``module``'s row."""
+    row = assignment_row(panel, section, module)
+    expect(row).to_be_visible(timeout=KERNEL_TIMEOUT)
+    row.get_by_role("button", name=button, exact=True).click()
