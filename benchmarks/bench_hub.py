@@ -102,10 +102,10 @@ class _Sampler(threading.Thread):
         self.user = user
         self.peak = 0
         self.kernel_cpu: dict[int, float] = {}
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._done.is_set():
             procs = [p for p in _user_procs(self.user) if _role(p)]
             self.peak = max(self.peak, _rss(procs))
             for proc in procs:
@@ -116,10 +116,10 @@ class _Sampler(threading.Thread):
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
                 self.kernel_cpu[proc.pid] = times.user + times.system
-            self._stop.wait(0.1)
+            self._done.wait(0.1)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()
 
 
