@@ -8,7 +8,6 @@ renames something is fixed here. See docs/browser-tests.md.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import re
@@ -432,43 +431,54 @@ def nbgrader_menu_entries(page: Page) -> list[str]:
     return labels
 
 
-def palette_labels(page: Page, queries: list[str]) -> dict[str, list[str]]:
-    """Search the command palette for each query; return the labels of the matching entries.
+#: The hub tests' JupyterLab setting that puts the command palette in the left side
+#: panel: a modal palette closes whenever the focus moves, which a loaded machine
+#: does at any time; the panel stays open while it is read.
+PALETTE_IN_PANEL = {"@jupyterlab/apputils-extension/palette.jupyterlab-settings": {"modal": False}}
 
-    The palette (Control+Shift+C) is opened when it is not open; JupyterLab closes
-    it when it loses the focus, so a search is repeated until it is read with the
-    palette open. It is closed at the end.
+#: Read the palette's whole list: its entries by category (the headers Lumino draws).
+_READ_PALETTE = """
+(content) => {
+  const found = {};
+  let category = "";
+  for (const node of content.children) {
+    if (node.classList.contains("lm-CommandPalette-header")) {
+      category = node.textContent.trim();
+    } else if (node.classList.contains("lm-CommandPalette-item")) {
+      const label = node.querySelector(".lm-CommandPalette-itemLabel");
+      (found[category] = found[category] || []).push(label ? label.textContent.trim() : "");
+    }
+  }
+  return found;
+}
+"""
+
+
+def palette_entries(page: Page) -> dict[str, list[str]]:
+    """Every entry of JupyterLab's command palette, by category (lower case).
+
+    Needs :data:`PALETTE_IN_PANEL`: the palette is opened from its tab in the left
+    side bar and read with an empty search, which lists every entry.
     """
-    field = page.locator(".lm-CommandPalette-input")
-    palette = page.locator(".lm-CommandPalette")
-    items = palette.locator(".lm-CommandPalette-item .lm-CommandPalette-itemLabel")
-    empty = palette.locator(".lm-CommandPalette-emptyMessage")
+    panel = page.locator("#command-palette")
+    field = panel.locator(".lm-CommandPalette-input")
+    tab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="command-palette"]')
 
-    def search(query: str) -> tuple[list[str]] | None:
+    def read() -> dict[str, list[str]] | None:
         if not field.is_visible():
-            page.keyboard.press("Control+Shift+C")
+            tab.click()
             field.wait_for(state="visible", timeout=UI_TIMEOUT)
-        if field.input_value() != query:
-            field.fill(query)
+        if field.input_value():
+            field.fill("")
         # Lumino redraws the results on the next animation frame.
         page.evaluate(
             "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
         )
-        labels = [label.strip() for label in items.all_inner_texts()]
-        nothing = not labels and empty.count() > 0 and query in empty.first.inner_text()
-        if not field.is_visible() or not (labels or nothing):
-            return None
-        return (labels,)
+        found = panel.locator(".lm-CommandPalette-content").evaluate(_READ_PALETTE)
+        return {k.lower(): v for k, v in found.items()} or None
 
-    found = {}
-    for query in queries:
-        found[query] = wait_until(
-            functools.partial(search, query), f"the palette's results for {query!r}"
-        )[0]
-    if field.is_visible():
-        page.keyboard.press("Escape")
-    expect(field).not_to_be_visible()
-    return found
+    entries: dict[str, list[str]] = wait_until(read, "the command palette's entries")
+    return entries
 
 
 def open_assignment_list(page: Page) -> Locator:

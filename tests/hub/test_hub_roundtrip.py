@@ -3,8 +3,8 @@
 The instructor adds the fixture module (one item of every kind) to the hub's
 course, releases it with ``course release`` and ``nbgrader release_assignment``.
 Each student logs in through the hub's form, sees no instructor tool (the
-Nbgrader menu and the command palette), fetches the module from nbgrader's
-*Assignment List*, answers every item with the mouse and submits from the
+Nbgrader menu, the command palette and the right side bar), fetches the module
+from nbgrader's *Assignment List*, answers every item with the mouse and submits from the
 *Assignment List*. The instructor collects (``nbgrader collect``), grades
 (``course grade``, with the course's bubblewrap sandbox), grades the written
 answers in Formgrader, grades again and releases the feedback. Each student
@@ -30,6 +30,7 @@ from hubclient import login
 from jupyterlab_driver import (
     KERNEL_TIMEOUT,
     LAB_SETTINGS,
+    PALETTE_IN_PANEL,
     HubUserLab,
     assignment_list_click,
     assignment_row,
@@ -40,7 +41,7 @@ from jupyterlab_driver import (
     open_assignment_list,
     open_lab,
     open_notebook,
-    palette_labels,
+    palette_entries,
     save_notebook,
     wait_until,
 )
@@ -267,13 +268,14 @@ def servers(hub, released):
     """Every person's server running (started through the hub's API); stopped afterwards.
 
     Each person's JupyterLab gets the browser tests' settings first (every cell
-    rendered, no news toast), removed again afterwards.
+    rendered, no news toast, the command palette in the left side panel), removed again
+    afterwards.
     """
     written = []
     for user in hub.users:
         home = hub.layout.home(user)
         owner = home.stat()
-        for relative, data in LAB_SETTINGS.items():
+        for relative, data in {**LAB_SETTINGS, **PALETTE_IN_PANEL}.items():
             path = home / ".jupyter" / "lab" / "user-settings" / relative
             if path.exists():
                 continue
@@ -315,13 +317,24 @@ def test_student_fetches_answers_and_submits(hub, servers, browse, student):
     hub_login(page, hub.url, student, hub.passwords[student])
     open_lab(page, lab)
 
+    # No instructor tool in the page: the Nbgrader menu, the command palette, the
+    # right side bar (nbgrader's Create Assignment panel) and the commands' buttons.
     assert nbgrader_menu_entries(page) == ["Assignment List"]
-    names = ["Formgrader", "Course List", "Create Assignment", "Assignment List"]
-    found = palette_labels(page, names)
-    for name in names[:-1]:
-        assert not [label for label in found[name] if name in label], (name, found[name])
-    assert "Assignment List" in " ".join(found["Assignment List"]), found
-    expect(page.locator("#nbgrader-create_assignemnt")).to_have_count(0)
+    entries = palette_entries(page)
+    assert entries.get("nbgrader") == ["Assignment List"], entries.get("nbgrader")
+    instructor_tools = re.compile(r"formgrader|course list|create assignment", re.I)
+    shown = [label for labels in entries.values() for label in labels]
+    assert len(shown) > 50, "the palette lists JupyterLab's own commands too"
+    assert not [label for label in shown if instructor_tools.search(label)], shown
+    expect(page.locator("#nbgrader-create_assignemnt")).to_have_count(0)  # nbgrader's spelling
+    right = page.locator(".jp-SideBar.jp-mod-right .lm-TabBar-tab")
+    expect(right.first).to_be_attached()
+    assert not [t for t in right.all_inner_texts() if instructor_tools.search(t)]
+    assert not [t for t in right.all() if instructor_tools.search(t.get_attribute("title") or "")]
+    commands = page.locator('[data-command^="nbgrader:"]')
+    assert {c.get_attribute("data-command") for c in commands.all()} <= {
+        "nbgrader:open-assignment-list"
+    }
 
     panel = open_assignment_list(page)
     assignment_list_click(panel, "released", MODULE, "Fetch")
