@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from .batch.cluster import DaskCluster
 from .batch.fastpath import fast_path_refusals
 from .batch.pool import WorkerPool, default_jobs
 from .batch.state import ensure_students, graded_submissions, is_graded, submitted_students
@@ -61,6 +62,32 @@ def task_timeout(course_dir: str | Path, modules: list[str]) -> float:
         default=1,
     )
     return float(limit) * max(1, notebooks) + TIMEOUT_MARGIN
+
+
+class _Runners:
+    """Where tasks run: ``jobs`` local workers, or a Dask cluster when one is given."""
+
+    def __init__(self, course_dir: Path, jobs: int, cluster: DaskCluster | None) -> None:
+        self.course_dir, self.jobs, self.cluster = course_dir, jobs, cluster
+
+    def run(
+        self,
+        tasks: list[Task],
+        on_done: Callable[[Outcome], None],
+        *,
+        timeout: float,
+        fresh: bool = False,
+    ) -> list[Outcome]:
+        """Run ``tasks``; with ``fresh``, each in a grading process of its own."""
+        if self.cluster is not None:
+            return self.cluster.runner(task_timeout=timeout, fresh=fresh).run(tasks, on_done)
+        pool = WorkerPool(
+            self.course_dir,
+            min(self.jobs, max(1, len(tasks))),
+            task_timeout=timeout,
+            tasks_per_worker=1 if fresh else None,
+        )
+        return pool.run(tasks, on_done)
 
 
 class _Tally:
@@ -135,6 +162,7 @@ def autograde_modules(
     progress: Progress | None = None,
     jobs: int | None = None,
     fast: bool = False,
+    cluster: DaskCluster | None = None,
 ) -> None:
     """Autograde every submission of ``modules``; record who was graded and who failed.
 
@@ -155,9 +183,12 @@ def autograde_modules(
     fast : bool, default False
         Score modules that need no execution without starting a kernel
         (:mod:`course.batch.fastpath`); other modules still run.
+    cluster : DaskCluster, optional
+        Grade on this Dask cluster, one task per submission
+        (:mod:`course.batch.cluster`), instead of ``jobs`` local workers.
     """
     course_dir = Path(course_dir)
-    jobs = jobs or default_jobs()
+    runners = _Runners(course_dir, jobs or default_jobs(), cluster)
     tasks = _plan(course_dir, modules, report, force=force, fast=fast)
     tally = _Tally("Autograding", len(tasks), progress)
     final: dict[Task, Outcome] = {}
@@ -186,16 +217,16 @@ def autograde_modules(
 
         leftovers: list[str] = []
         with reaping(leftovers):
-            WorkerPool(course_dir, jobs, task_timeout=timeout).run(tasks, first)
+            runners.run(tasks, first, timeout=timeout)
             if first_failures:
                 retry_started = time.time()
                 # Each failed student once more, in a process of its own.
-                WorkerPool(
-                    course_dir,
-                    min(jobs, len(first_failures)),
-                    task_timeout=timeout,
-                    tasks_per_worker=1,
-                ).run(list(first_failures), lambda o: tally.retry(judge(o, retry_started)))
+                runners.run(
+                    list(first_failures),
+                    lambda o: tally.retry(judge(o, retry_started)),
+                    timeout=timeout,
+                    fresh=True,
+                )
             still = [t for t in tasks if t not in succeeded]
             if still:
                 # Last resort: the blank released notebook in place of one nbgrader could not
@@ -214,12 +245,7 @@ def autograde_modules(
                         final[original].notes.extend(outcome.notes)  # e.g. hand grades
                         tally.failed -= 1
 
-                WorkerPool(
-                    course_dir,
-                    min(jobs, len(blanks)),
-                    task_timeout=timeout,
-                    tasks_per_worker=1,
-                ).run(list(blanks), fallback)
+                runners.run(list(blanks), fallback, timeout=timeout, fresh=True)
                 tally.show()
         for leftover in leftovers:
             report.add_note(leftover, kind="leftover-process")
@@ -274,6 +300,7 @@ def feedback_modules(
     *,
     progress: Progress | None = None,
     jobs: int | None = None,
+    cluster: DaskCluster | None = None,
 ) -> None:
     """Generate feedback HTML for every graded submission of ``modules``, in parallel.
 
@@ -282,7 +309,9 @@ def feedback_modules(
     in formgrader since the last run, say). A page written while some answer of
     the student's module awaits manual grading says it is provisional
     (:mod:`course.grading.preprocessors.filter_feedback`); those students and
-    modules are listed in :attr:`GradeReport.provisional`.
+    modules are listed in :attr:`GradeReport.provisional`. The pages are
+    written by ``jobs`` local workers, or on ``cluster`` (see
+    :func:`autograde_modules`).
     """
     course_dir = Path(course_dir)
     tasks = [Task("feedback", m, s) for m in modules for s in report.graded.get(m, [])]
@@ -295,10 +324,9 @@ def feedback_modules(
         outcomes[outcome.task] = outcome
         tally.first_try(outcome, True)
 
+    runners = _Runners(course_dir, jobs or default_jobs(), cluster)
     with reaping():
-        WorkerPool(
-            course_dir, jobs or default_jobs(), task_timeout=task_timeout(course_dir, modules)
-        ).run(tasks, done)
+        runners.run(tasks, done, timeout=task_timeout(course_dir, modules))
     written: list[Task] = []
     for task in tasks:
         folder = CourseFolder(course_dir).feedback(task.student, task.module)
@@ -367,6 +395,7 @@ def grade_course(
     progress: Progress | None = None,
     jobs: int | None = None,
     fast: bool = False,
+    scheduler: str | DaskCluster | None = None,
 ) -> GradeReport:
     """Autograde every submission, generate feedback and write the exports.
 
@@ -377,17 +406,39 @@ def grade_course(
     :class:`course.coursefolder.UnknownModuleError` before anything is graded
     or written. See :func:`autograde_modules` for ``force``, ``jobs`` and
     ``fast``, and :mod:`course.export` for the files written to ``exports/``.
+
+    ``scheduler`` (a Dask scheduler's address, or a connected
+    :class:`~course.batch.cluster.DaskCluster`) grades and writes feedback on
+    that cluster instead of ``jobs`` local workers; the grades, problems and
+    exports are the same. An address is connected to before anything is
+    graded (:class:`~course.batch.cluster.ClusterError` if it cannot be used)
+    and disconnected at the end.
     """
     course_dir = require_course(course_dir, command="grade")
     modules = resolve_modules(course_dir, modules)  # before anything is graded or written
     verify_keys(course_dir, modules)  # before anyone is graded: KeyManifestError if a key changed
     report = GradeReport()
     report.isolation = course_isolation(course_dir)  # SandboxError if required and absent
-    autograde_modules(
-        course_dir, modules, report, force=force, progress=progress, jobs=jobs, fast=fast
-    )
-    _add_layout_problems(course_dir, modules, report)
-    if feedback:
-        feedback_modules(course_dir, modules, report, progress=progress, jobs=jobs)
+    own = isinstance(scheduler, str)
+    cluster = DaskCluster(scheduler, course_dir) if isinstance(scheduler, str) else scheduler
+    try:
+        autograde_modules(
+            course_dir,
+            modules,
+            report,
+            force=force,
+            progress=progress,
+            jobs=jobs,
+            fast=fast,
+            cluster=cluster,
+        )
+        _add_layout_problems(course_dir, modules, report)
+        if feedback:
+            feedback_modules(
+                course_dir, modules, report, progress=progress, jobs=jobs, cluster=cluster
+            )
+    finally:
+        if own and cluster is not None:
+            cluster.close()
     report.exports = export_grades(course_dir, modules, report)
     return report

@@ -37,21 +37,41 @@ def _descendants() -> dict[int, psutil.Process]:
         return {}
 
 
+#: Seconds a process found after the block gets to finish exiting on its own (a kernel
+#: that is shutting down on a loaded machine) before it counts as left running.
+EXIT_GRACE = 2.0
+
+
+def _name(proc: psutil.Process) -> str:
+    try:
+        return proc.name() or str(proc.pid)
+    except psutil.Error:
+        return str(proc.pid)
+
+
 @contextlib.contextmanager
 def reaping(report: list[str] | None = None) -> Iterator[None]:
-    """Stop, on exit, every descendant process started inside the block."""
+    """Stop, on exit, every descendant process started inside the block.
+
+    A process already on its way out (it exits within :data:`EXIT_GRACE`
+    seconds) is left to finish; each one still running then is killed, and
+    ``report`` gets one line saying how many, with their program names.
+    """
     _become_subreaper()
     before = set(_descendants())
     try:
         yield
     finally:
-        leftovers = [p for pid, p in _descendants().items() if pid not in before]
+        found = [p for pid, p in _descendants().items() if pid not in before]
+        _exited, leftovers = psutil.wait_procs(found, timeout=EXIT_GRACE) if found else ([], [])
+        names = sorted({_name(p) for p in leftovers})
         for proc in leftovers:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
         _gone, alive = psutil.wait_procs(leftovers, timeout=5)
         if leftovers and report is not None:
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             report.append(
-                f"stopped {len(leftovers)} process(es) left running by student code"
+                f"stopped {len(leftovers)} process(es) left running by student code ({shown})"
                 + (f" ({len(alive)} did not stop)" if alive else "")
             )

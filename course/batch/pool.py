@@ -28,7 +28,7 @@ from typing import IO
 
 import psutil
 
-from .tasks import Outcome, Task
+from .tasks import PARENT_ENV, Outcome, Task
 
 __all__ = ["WorkerPool", "default_jobs"]
 
@@ -64,6 +64,8 @@ class _Worker:
         env.setdefault("PYTHONWARNINGS", "ignore")
         # nbgrader runs helper programs (alembic) by name: find them beside this Python.
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        # The worker stops (with its kernel) when this process is gone (course.batch.worker).
+        env[PARENT_ENV] = str(os.getpid())
         self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "course.batch.worker", str(course_dir)],
@@ -154,6 +156,10 @@ class WorkerPool:
     tasks_per_worker : int, optional
         Replace a worker after this many tasks (1 runs each task in a
         process of its own). Default: never.
+    keep_workers : bool, default False
+        Keep idle workers between calls of :meth:`run` (stopped by
+        :meth:`close`), so a caller that runs one task at a time, such as a
+        Dask task (:mod:`course.batch.cluster`), pays nbgrader's start-up once.
     """
 
     def __init__(
@@ -163,11 +169,20 @@ class WorkerPool:
         *,
         task_timeout: float,
         tasks_per_worker: int | None = None,
+        keep_workers: bool = False,
     ) -> None:
         self.course_dir = Path(course_dir).resolve()
         self.jobs = max(1, int(jobs))
         self.task_timeout = task_timeout
         self.tasks_per_worker = tasks_per_worker
+        self.keep_workers = keep_workers
+        self._workers: list[_Worker] = []
+
+    def close(self) -> None:
+        """Stop the workers kept between runs."""
+        for worker in self._workers:
+            worker.stop(kill=bool(worker.busy))
+        self._workers.clear()
 
     def run(
         self, tasks: Iterable[Task], on_done: Callable[[Outcome], None] | None = None
@@ -176,8 +191,10 @@ class WorkerPool:
         queue = deque(enumerate(tasks))
         results: dict[int, Outcome] = {}
         total = len(queue)
-        workers: list[_Worker] = []
+        workers = self._workers
         selector = selectors.DefaultSelector()
+        for kept in workers:
+            selector.register(kept.stdout, selectors.EVENT_READ, kept)
 
         def finish(task_id: int, outcome: Outcome) -> None:
             results[task_id] = outcome
@@ -250,6 +267,9 @@ class WorkerPool:
                     retire(worker, kill=True)
         finally:
             for worker in list(workers):
+                alive = worker.proc.poll() is None
+                if self.keep_workers and alive and not worker.busy:
+                    continue
                 retire(worker, kill=bool(worker.busy))
             selector.close()
         return [results[i] for i in sorted(results)]

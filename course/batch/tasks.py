@@ -9,7 +9,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["ACTIONS", "Outcome", "Task"]
+__all__ = ["ACTIONS", "PARENT_ENV", "Outcome", "Task"]
+
+#: The environment variable that tells a worker which process started it: the worker
+#: stops, with its kernel, when that process is gone.
+PARENT_ENV = "COURSE_GRADER_PARENT"
 
 #: ``autograde`` runs nbgrader's autograde for one student and module;
 #: ``feedback`` runs nbgrader's generate_feedback for one student and module.

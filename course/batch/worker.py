@@ -22,11 +22,13 @@ writes there can never be read as a reply.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
 import resource
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -37,7 +39,7 @@ from ..grading.manual import record_manual_grades, record_path, restore_manual_g
 from ..reaper import reaping
 from . import speedups
 from .fastpath import execution_free_pipeline
-from .tasks import Task
+from .tasks import PARENT_ENV, Task
 
 __all__ = ["main"]
 
@@ -54,6 +56,47 @@ def _private_stdout() -> IO[str]:
     os.close(devnull)
     sys.stdout = sys.stderr
     return replies
+
+
+def _exit_with_parent(every: float = 0.2) -> None:
+    """Stop this worker, and the kernel it runs, as soon as the process that started it is gone.
+
+    The pool starts workers in sessions of their own, so a parent killed
+    outright (``course grade`` stopped with SIGKILL, a Dask worker lost
+    mid-batch) would otherwise leave a worker grading on: it could write a
+    student's grades while the task runs again elsewhere. The parent's pid
+    comes in :data:`course.batch.tasks.PARENT_ENV`; a worker started by any
+    other process is not watched.
+    """
+    expected = os.environ.get(PARENT_ENV, "")
+    if not expected.isdigit():
+        return
+
+    def orphaned() -> bool:
+        return os.getppid() != int(expected)
+
+    def stop() -> None:
+        import psutil
+
+        try:
+            children = psutil.Process().children(recursive=True)
+        except psutil.Error:
+            children = []
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        os._exit(3)
+
+    if orphaned():
+        stop()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if orphaned():
+                stop()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _peak_mib() -> float:
@@ -171,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m course.batch.worker COURSE_DIR", file=sys.stderr)
         return 2
+    _exit_with_parent()
     replies = _private_stdout()
     graders = Graders(Path(args[0]).resolve())
     replies.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from ..batch.cluster import ClusterError, DaskCluster, scheduler_setting
 from ..batch.pool import default_jobs
 from ..coursefolder import CourseFolderError, require_course, resolve_modules, show_path
 from ..export import PROBLEM_COLUMNS, ExportError, problems_table
@@ -156,6 +157,15 @@ def grade(
             "kernel (same scores; other modules still run)."
         ),
     ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Grade on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786), one "
+            "task per submission (default: the course's Grading.scheduler setting, if set; "
+            "--jobs grades on this machine instead).",
+        ),
+    ] = None,
 ) -> None:
     """Autograde everything submitted, generate feedback and export grades to CSV.
 
@@ -164,17 +174,42 @@ def grade(
     submission was left ungraded, or (before anyone is graded) if the folder
     is not a course folder, a module is not one of the course's, or an answer
     key does not match the key manifest (see `course keys`).
+
+    With --scheduler (or the course's Grading.scheduler setting) every
+    submission is one task on a Dask cluster whose workers see the course
+    folder at the same path; see docs/grading-at-scale.md.
     """
+    if scheduler is not None and jobs is not None:
+        raise fail(
+            "--jobs and --scheduler cannot be used together.",
+            "--jobs grades on this machine's cores, --scheduler on a Dask cluster: pick one.",
+        )
     workers = jobs or default_jobs()
     try:
         folder = require_course(course_dir, command="grade")
         chosen = resolve_modules(folder, modules)  # nothing is graded or written before this
         isolation = course_isolation(folder)
+        # The course's setting, unless this run names a scheduler or asks for local workers.
+        address = scheduler if scheduler is not None or jobs is not None else None
+        address = address if address or jobs is not None else scheduler_setting(folder)
     except (CourseFolderError, SandboxError) as exc:
         raise fail(str(exc)) from exc
-    console.print(
-        f"Grading with {workers} worker(s){' (fast path where it applies)' if fast else ''}"
-    )
+    how = " (fast path where it applies)" if fast else ""
+    cluster: DaskCluster | None = None
+    if address:
+        try:
+            cluster = DaskCluster(address, folder)
+        except ClusterError as exc:
+            raise fail(str(exc)) from exc
+        console.print(
+            f"Grading on the Dask cluster at {escape(address)}: {cluster.workers} worker(s), "
+            f"{cluster.threads} task(s) at once{how}"
+        )
+        link = cluster.dashboard_link
+        if link:
+            console.print(f"Dask dashboard: {escape(link)}")
+    else:
+        console.print(f"Grading with {workers} worker(s){how}")
     if isolation is not None:
         style = "" if isolation.active else "[yellow]"
         console.print(f"{style}{isolation.describe()}" + ("[/]" if style else ""))
@@ -188,11 +223,15 @@ def grade(
                 progress=progress,
                 jobs=workers,
                 fast=fast,
+                scheduler=cluster,
             )
     except KeyManifestError as exc:
         raise fail(exc.problem, exc.hint) from exc
     except (CourseFolderError, LmsSettingsError, SandboxError, ExportError) as exc:
         raise fail(str(exc)) from exc
+    finally:
+        if cluster is not None:
+            cluster.close()
     for module, students in report.graded.items():
         skipped = len(report.skipped.get(module, []))
         how = " (fast path)" if module in report.fast else ""

@@ -225,6 +225,10 @@ configure(
 # Where students fetch and submit when you use nbgrader's exchange (`course init DIR
 # --exchange PATH` sets it); students need the same value and course id (`course lab-setup`):
 # c.Exchange.root = "/srv/nbgrader/exchange"
+
+# Grade on a Dask cluster instead of this machine's cores: `course grade` then sends one
+# task per submission to this scheduler (docs/grading-at-scale.md); --jobs grades here:
+# c.Grading.scheduler = "tcp://scheduler.example.org:8786"
 '''
 
 
