@@ -34,10 +34,13 @@ import traceback
 from pathlib import Path
 from typing import IO, Any
 
+from . import speedups
+
+speedups.skip_unused_imports()  # first: the imports below load jsonschema
+
 from ..grading.intake import INTAKE_DIRECTORY, intake_submission
 from ..grading.manual import record_manual_grades, record_path, restore_manual_grades
 from ..reaper import reaping
-from . import speedups
 from .fastpath import execution_free_pipeline
 from .tasks import PARENT_ENV, Task
 
@@ -123,6 +126,16 @@ class Graders:
         self._app = app
         self._api = NbGraderAPI(coursedir=app.coursedir, parent=app)
         self._fast_api: Any = None
+        self._fast_book: Any = None
+
+    def _fast_gradebook(self) -> Any:
+        """The fast tasks' gradebook session (:mod:`course.batch.fastbook`), opened once."""
+        if self._fast_book is None:
+            from .fastbook import TaskGradebook
+
+            coursedir = self._app.coursedir
+            self._fast_book = TaskGradebook(coursedir.db_url, coursedir.course_id)
+        return self._fast_book
 
     def _fast(self) -> Any:
         if self._fast_api is None:
@@ -131,6 +144,8 @@ class Graders:
 
             config = copy.deepcopy(self._app.config)
             config.Autograde.autograde_preprocessors = execution_free_pipeline(config)
+            # One validation per pass, after its last step (nbconvert option), not one per step.
+            config.NotebookExporter.optimistic_validation = True
             coursedir = CourseDirectory(config=config)
             coursedir.submitted_directory = INTAKE_DIRECTORY
             self._fast_api = NbGraderAPI(coursedir=coursedir, config=config)
@@ -162,8 +177,10 @@ class Graders:
                 record_manual_grades(
                     gb, self._root, task.student, task.module, autograded=autograded, problems=notes
                 )
-        api = self._fast() if task.fast else self._api
-        result = api.autograde(task.module, task.student, force=True, create=True)
+        if task.fast:
+            result = self._autograde_fast(task)
+        else:
+            result = self._api.autograde(task.module, task.student, force=True, create=True)
         if result.get("success") and record.exists():
             with self._gradebook() as gb:
                 restored = restore_manual_grades(
@@ -171,6 +188,23 @@ class Graders:
                 )
             notes.extend(restored.messages())
         return result
+
+    def _autograde_fast(self, task: Task) -> dict[str, Any]:
+        """nbgrader's autograde without its execute step, through one gradebook session."""
+        from .fastbook import shared_by_steps
+
+        book = self._fast_gradebook()
+        try:
+            with shared_by_steps(book):
+                result = self._fast().autograde(task.module, task.student, force=True, create=True)
+        except BaseException:
+            book.rollback()
+            raise
+        if result.get("success"):
+            book.commit()
+        else:
+            book.rollback()
+        return dict(result)
 
     def run(self, task: Task, notes: list[str] | None = None) -> dict[str, Any]:
         """Run one task; return nbgrader's result (``success``, ``log``, ``error``).

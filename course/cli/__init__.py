@@ -28,6 +28,9 @@ _INSTRUCTOR_MODULES = {
 
 def main() -> None:
     """Run the ``course`` command line."""
+    from ..batch.speedups import skip_unused_imports
+
+    skip_unused_imports()  # before the commands' imports: a second less at every start
     try:
         from ._app import app
 
