@@ -191,12 +191,13 @@ class Graders:
 
     def _autograde_fast(self, task: Task) -> dict[str, Any]:
         """nbgrader's autograde without its execute step, through one gradebook session."""
+        from . import fastconvert
         from .fastbook import shared_by_steps
 
         book = self._fast_gradebook()
         try:
             with shared_by_steps(book):
-                result = self._fast().autograde(task.module, task.student, force=True, create=True)
+                result = fastconvert.autograde(self._fast(), task.module, task.student)
         except BaseException:
             book.rollback()
             raise

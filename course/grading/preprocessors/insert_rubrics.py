@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
@@ -49,18 +51,37 @@ class InsertRubrics(NbGraderPreprocessor):
         module_key = course["key"]
         if module_key is None or not module_key.written:
             return nb, resources
+        kept = [c for c in nb.cells if c.metadata.get("course", {}).get("role") != "rubric"]
+        taken = {c.get("id") for c in kept}
         cells = []
-        for cell in nb.cells:
-            if cell.metadata.get("course", {}).get("role") == "rubric":
-                continue  # never duplicate on re-grading
+        for cell in kept:  # a rubric from an earlier grading is never duplicated
             cells.append(cell)
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             written = module_key.written.get(grade_id) if grade_id else None
             if written is not None:
                 rubric = new_markdown_cell(
-                    rubric_markdown(written.item_id, written.rubric, written.explanation)
+                    rubric_markdown(written.item_id, written.rubric, written.explanation),
+                    id=rubric_cell_id(written.item_id, taken),
                 )
+                taken.add(rubric.id)
                 rubric.metadata["course"] = {"role": "rubric", "item": written.item_id}
                 cells.append(rubric)
         nb.cells = cells
         return nb, resources
+
+
+def rubric_cell_id(item_id: str, taken: set[str | None]) -> str:
+    """The id of an item's rubric cell: the same at every grading, unique in the notebook.
+
+    >>> rubric_cell_id("m01-thesis", set())
+    'rubric-m01-thesis'
+    >>> rubric_cell_id("m01-thesis", {"rubric-m01-thesis"})
+    'rubric-m01-thesis-2'
+    """
+    base = "rubric-" + re.sub(r"[^A-Za-z0-9_-]", "-", item_id)
+    base = base[:56]  # cell ids are at most 64 characters (nbformat 4.5)
+    found, number = base, 1
+    while found in taken:
+        number += 1
+        found = f"{base}-{number}"
+    return found

@@ -1,0 +1,109 @@
+"""nbgrader's autograde for the fast path: both passes in one read and one write.
+
+nbgrader's ``Autograde`` converter runs two passes per notebook: the sanitize
+steps, whose result it writes to ``autograded/``, and the autograde steps,
+which read that file back. Without a kernel those file round trips (a JSON
+encoding, a write, a read, a parse and a schema check) are a large part of a
+student's time. :class:`OnePassAutograde` hands the sanitized notebook to the
+second pass in memory, in the form the file would have given it
+(``strip_transient``, as ``nbformat.writes`` does, then ``from_dict``, as
+``nbformat.reads`` does), and writes ``autograded/`` once. Every step, its
+order, its resources and the checks that fail a notebook (one validation at
+the end of each pass, nbconvert's ``optimistic_validation``) are nbgrader's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import Any
+
+import nbformat
+from nbconvert.exporters import Exporter, NotebookExporter
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.v4.rwbase import strip_transient
+from nbgrader import utils
+from nbgrader.converters import Autograde
+from traitlets import Bool, Type
+
+__all__ = ["OnePassAutograde", "OnePassExporter", "autograde"]
+
+
+class OnePassExporter(NotebookExporter):
+    """``NotebookExporter`` that can return the preprocessed notebook instead of its text."""
+
+    keep_node = Bool(False, help="Return the notebook node, not its JSON text.")
+
+    def from_notebook_node(
+        self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[Any, dict[str, Any]]:
+        if self.keep_node:
+            return Exporter.from_notebook_node(self, nb, resources, **kw)
+        return super().from_notebook_node(nb, resources, **kw)
+
+
+def _metadata(path: str) -> ResourcesDict:
+    """``resources["metadata"]`` as ``Exporter.from_filename`` sets it for a file written now."""
+    folder, basename = os.path.split(path)
+    now = datetime.datetime.now(tz=datetime.UTC)
+    return ResourcesDict(
+        name=os.path.splitext(basename)[0], path=folder, modified_date=now.strftime("%B %-d, %Y")
+    )
+
+
+class OnePassAutograde(Autograde):
+    """nbgrader's ``Autograde`` whose second pass takes the first's notebook in memory."""
+
+    exporter_class = Type(OnePassExporter, klass=Exporter)
+
+    def convert_single_notebook(self, notebook_filename: str) -> None:
+        exporter: OnePassExporter = self.exporter
+        self.log.info("Sanitizing %s", notebook_filename)
+        self._sanitizing = True
+        self._init_preprocessors()
+        resources = self.init_single_notebook_resources(notebook_filename)
+        exporter.keep_node = True
+        try:
+            sanitized, _ = exporter.from_filename(notebook_filename, resources=resources)
+        finally:
+            exporter.keep_node = False
+        # What nbgrader's second pass would read back from the file the first one wrote,
+        # in the folder writing it would have chosen.
+        sanitized = nbformat.from_dict(strip_transient(sanitized))
+        info = resources["nbgrader"]
+        self.writer.build_directory = self._format_dest(info["assignment"], info["student"])
+
+        autograded = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
+        self.log.info("Autograding %s", autograded)
+        self._sanitizing = False
+        self._init_preprocessors()
+        try:
+            with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                resources = self.init_single_notebook_resources(autograded)
+                resources["metadata"] = _metadata(autograded)
+                output, resources = exporter.from_notebook_node(sanitized, resources=resources)
+                self.write_single_notebook(output, resources)
+        finally:
+            self._sanitizing = True
+
+
+def autograde(api: Any, assignment_id: str, student_id: str) -> dict[str, Any]:
+    """``NbGraderAPI.autograde(assignment_id, student_id, force=True, create=True)``, one pass.
+
+    Parameters
+    ----------
+    api : nbgrader.apps.NbGraderAPI
+        The API object whose configuration and course folder to use.
+    assignment_id, student_id : str
+        Which module and student.
+
+    Returns
+    -------
+    dict
+        nbgrader's result: ``success``, and ``log`` and ``error`` when there are.
+    """
+    with utils.temp_attrs(api.coursedir, assignment_id=assignment_id, student_id=student_id):
+        app = OnePassAutograde(coursedir=api.coursedir, parent=api)
+        app.force = True
+        app.create_student = True
+        return dict(utils.capture_log(app))
