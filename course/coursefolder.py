@@ -19,7 +19,6 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-from .build import write_source
 from .grading.config import DEFAULT_COURSE_ID, render_nbgrader_config
 from .grading.limits import CELL_TIMEOUT, MEMORY_LIMIT_MIB, NOTEBOOK_TIMEOUT
 from .grading.manifest import write_keys
@@ -70,6 +69,8 @@ def init_course(
     course_dir = Path(course_dir)
     course_dir.mkdir(parents=True, exist_ok=True)
     folder = CourseFolder(course_dir)
+    from .build import write_source  # nbgrader and jupytext: only when building
+
     lessons = find_lessons(lessons_dir, modules)
     keys_src = Path(keys_dir) if keys_dir else project_root() / KEYS_DIRECTORY
     if not keys_src.is_dir():

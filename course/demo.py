@@ -21,10 +21,11 @@ from typing import Any
 import pandas as pd
 
 from .batch.pool import default_jobs
+from .batch.runners import Runners
 from .coursefolder import init_course
 from .export import export_grades
 from .forecasts import brier, read_locked
-from .gradebatch import GradeReport, autograde_modules, feedback_modules
+from .gradebatch import GradeReport, autograde_modules, feedback_modules, task_timeout
 from .gradebook import course_config, open_gradebook
 from .itemcheck import ModuleCueScore
 from .keys import load_key
@@ -317,17 +318,22 @@ def run_demo(
     _release(folder, ids, jobs or default_jobs())
     lap("release")
     roster = class_roster(students, seed, testwise=True)
-    if progress:
-        progress(f"Submitting {len(roster)} simulated students", 2, 5)
-    submit_class(folder, ids, roster, seed=seed)
-    lap("submit")
     report = GradeReport()
-    autograde_modules(folder, ids, report, force=True, progress=progress, jobs=jobs, fast=fast)
-    lap("autograde")
-    _grade_written(folder, ids, roster)
-    lap("manual grading")
-    feedback_modules(folder, ids, report, progress=progress, jobs=jobs)
-    lap("feedback")
+    # One set of workers for grading and feedback, loading nbgrader while the class submits.
+    with Runners(folder, jobs or default_jobs()) as runners:
+        runners.warm(len(roster) * len(ids), task_timeout(folder, ids))
+        if progress:
+            progress(f"Submitting {len(roster)} simulated students", 2, 5)
+        submit_class(folder, ids, roster, seed=seed)
+        lap("submit")
+        autograde_modules(
+            folder, ids, report, force=True, progress=progress, fast=fast, runners=runners
+        )
+        lap("autograde")
+        _grade_written(folder, ids, roster)
+        lap("manual grading")
+        feedback_modules(folder, ids, report, progress=progress, runners=runners)
+        lap("feedback")
     report.exports = export_grades(folder, ids, report)
     course = CourseFolder(folder)
     scores = None

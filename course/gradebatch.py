@@ -9,6 +9,7 @@ batch always finishes. Students already graded are skipped unless ``force``.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from .batch.cluster import DaskCluster
 from .batch.fastpath import fast_path_refusals
-from .batch.pool import WorkerPool, default_jobs
+from .batch.pool import default_jobs
+from .batch.runners import Runners
 from .batch.state import ensure_students, graded_submissions, is_graded, submitted_students
 from .batch.tasks import Outcome, Task
 from .coursefolder import require_course, resolve_modules
@@ -62,32 +64,6 @@ def task_timeout(course_dir: str | Path, modules: list[str]) -> float:
         default=1,
     )
     return float(limit) * max(1, notebooks) + TIMEOUT_MARGIN
-
-
-class _Runners:
-    """Where tasks run: ``jobs`` local workers, or a Dask cluster when one is given."""
-
-    def __init__(self, course_dir: Path, jobs: int, cluster: DaskCluster | None) -> None:
-        self.course_dir, self.jobs, self.cluster = course_dir, jobs, cluster
-
-    def run(
-        self,
-        tasks: list[Task],
-        on_done: Callable[[Outcome], None],
-        *,
-        timeout: float,
-        fresh: bool = False,
-    ) -> list[Outcome]:
-        """Run ``tasks``; with ``fresh``, each in a grading process of its own."""
-        if self.cluster is not None:
-            return self.cluster.runner(task_timeout=timeout, fresh=fresh).run(tasks, on_done)
-        pool = WorkerPool(
-            self.course_dir,
-            min(self.jobs, max(1, len(tasks))),
-            task_timeout=timeout,
-            tasks_per_worker=1 if fresh else None,
-        )
-        return pool.run(tasks, on_done)
 
 
 class _Tally:
@@ -163,6 +139,7 @@ def autograde_modules(
     jobs: int | None = None,
     fast: bool = False,
     cluster: DaskCluster | None = None,
+    runners: Runners | None = None,
 ) -> None:
     """Autograde every submission of ``modules``; record who was graded and who failed.
 
@@ -186,9 +163,28 @@ def autograde_modules(
     cluster : DaskCluster, optional
         Grade on this Dask cluster, one task per submission
         (:mod:`course.batch.cluster`), instead of ``jobs`` local workers.
+    runners : Runners, optional
+        Where tasks run, shared with other phases of the run (its workers are
+        kept; the caller closes it); default: runners of this call's own, for
+        ``jobs`` and ``cluster``.
     """
     course_dir = Path(course_dir)
-    runners = _Runners(course_dir, jobs or default_jobs(), cluster)
+    with contextlib.ExitStack() as stack:
+        if runners is None:
+            runners = stack.enter_context(Runners(course_dir, jobs or default_jobs(), cluster))
+        _autograde(course_dir, modules, report, force, progress, fast, runners)
+
+
+def _autograde(
+    course_dir: Path,
+    modules: list[str],
+    report: GradeReport,
+    force: bool,
+    progress: Progress | None,
+    fast: bool,
+    runners: Runners,
+) -> None:
+    """:func:`autograde_modules` on ``runners``."""
     tasks = _plan(course_dir, modules, report, force=force, fast=fast)
     tally = _Tally("Autograding", len(tasks), progress)
     final: dict[Task, Outcome] = {}
@@ -301,6 +297,7 @@ def feedback_modules(
     progress: Progress | None = None,
     jobs: int | None = None,
     cluster: DaskCluster | None = None,
+    runners: Runners | None = None,
 ) -> None:
     """Generate feedback HTML for every graded submission of ``modules``, in parallel.
 
@@ -310,8 +307,8 @@ def feedback_modules(
     the student's module awaits manual grading says it is provisional
     (:mod:`course.grading.preprocessors.filter_feedback`); those students and
     modules are listed in :attr:`GradeReport.provisional`. The pages are
-    written by ``jobs`` local workers, or on ``cluster`` (see
-    :func:`autograde_modules`).
+    written by ``jobs`` local workers, or on ``cluster``, or by ``runners``
+    (see :func:`autograde_modules`).
     """
     course_dir = Path(course_dir)
     tasks = [Task("feedback", m, s) for m in modules for s in report.graded.get(m, [])]
@@ -324,8 +321,9 @@ def feedback_modules(
         outcomes[outcome.task] = outcome
         tally.first_try(outcome, True)
 
-    runners = _Runners(course_dir, jobs or default_jobs(), cluster)
-    with reaping():
+    with contextlib.ExitStack() as stack, reaping():
+        if runners is None:
+            runners = stack.enter_context(Runners(course_dir, jobs or default_jobs(), cluster))
         runners.run(tasks, done, timeout=task_timeout(course_dir, modules))
     written: list[Task] = []
     for task in tasks:
@@ -416,27 +414,24 @@ def grade_course(
     """
     course_dir = require_course(course_dir, command="grade")
     modules = resolve_modules(course_dir, modules)  # before anything is graded or written
-    verify_keys(course_dir, modules)  # before anyone is graded: KeyManifestError if a key changed
     report = GradeReport()
-    report.isolation = course_isolation(course_dir)  # SandboxError if required and absent
     own = isinstance(scheduler, str)
     cluster = DaskCluster(scheduler, course_dir) if isinstance(scheduler, str) else scheduler
     try:
-        autograde_modules(
-            course_dir,
-            modules,
-            report,
-            force=force,
-            progress=progress,
-            jobs=jobs,
-            fast=fast,
-            cluster=cluster,
-        )
-        _add_layout_problems(course_dir, modules, report)
-        if feedback:
-            feedback_modules(
-                course_dir, modules, report, progress=progress, jobs=jobs, cluster=cluster
-            )
+        # One set of workers for the whole run, started now: they load nbgrader while
+        # the keys are checked and the run is planned, then grade, then write feedback.
+        with Runners(course_dir, jobs or default_jobs(), cluster) as runners:
+            submissions = sum(len(submitted_students(course_dir, m)) for m in modules)
+            runners.warm(submissions, task_timeout(course_dir, modules))
+            verify_keys(course_dir, modules)  # KeyManifestError if a key changed
+            report.isolation = course_isolation(course_dir)  # SandboxError if required, absent
+            autograde_modules(
+                course_dir, modules, report, force=force, progress=progress, fast=fast,
+                runners=runners,
+            )  # fmt: skip
+            _add_layout_problems(course_dir, modules, report)
+            if feedback:
+                feedback_modules(course_dir, modules, report, progress=progress, runners=runners)
     finally:
         if own and cluster is not None:
             cluster.close()

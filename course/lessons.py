@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jupytext
 import nbformat
 
 __all__ = [
@@ -103,6 +102,8 @@ def load_lesson(path: str | os.PathLike[str]) -> Lesson:
     """Read one lesson file and check its ``course:`` metadata."""
     path = Path(path)
     where = path.name
+    import jupytext  # here, not above: it loads Jupyter's server modules
+
     try:
         nb = jupytext.read(path)
     except Exception as exc:  # jupytext raises several types for bad files

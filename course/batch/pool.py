@@ -178,6 +178,15 @@ class WorkerPool:
         self.keep_workers = keep_workers
         self._workers: list[_Worker] = []
 
+    def start(self, count: int) -> None:
+        """Start up to ``count`` workers now, so they load nbgrader while the caller prepares.
+
+        They take tasks in the next :meth:`run`; without ``keep_workers`` that
+        run stops them at its end, as it stops the workers it starts itself.
+        """
+        while len(self._workers) < min(self.jobs, count):
+            self._workers.append(_Worker(self.course_dir))
+
     def close(self) -> None:
         """Stop the workers kept between runs."""
         for worker in self._workers:

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..checks import run_checks
-from ..grading.sandbox import resolve_isolation
 from ._ui import console, fail, progress_bar
 
 
@@ -24,6 +22,10 @@ def check(
     """Check that every item has a key and every key an item, that option ids and points
     match, that keys cite sources, that the data load, and (with --execute) that a blank
     student scores 0 and a perfect one full marks."""
+    # Imported here: the checks load jupytext and nbformat, which other commands do not need.
+    from ..checks import run_checks
+    from ..grading.sandbox import resolve_isolation
+
     with progress_bar("Checking") as progress:
         report = run_checks(lessons, keys, modules=modules, execute=execute, progress=progress)
     for line in report.passed:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
 from rich.table import Table
 
 from ..coursefolder import CourseFolderError
-from ..demo import DemoResult, run_demo
-from ..itemcheck import TESTWISE_MARGIN, ModuleCueScore
-from ..lessons import LessonError
+from ..itemcheck import TESTWISE_MARGIN
 from ..paths import CourseFolder
-from ..release import ReleaseError
 from ._ui import console, fail, progress_bar
 from .grade_cmd import print_problems
+
+if TYPE_CHECKING:  # the demo loads jupytext and the build: imported when it runs
+    from ..demo import DemoResult
+    from ..itemcheck import ModuleCueScore
 
 __all__ = [
     "demo",
@@ -193,6 +194,10 @@ def demo(
 ) -> None:
     """Build a temporary course (SQLite gradebook), release it, submit a simulated class,
     grade it, write feedback and exports, and print a summary."""
+    from ..demo import run_demo
+    from ..lessons import LessonError
+    from ..release import ReleaseError
+
     try:
         with progress_bar("Demo") as progress:
             result = run_demo(
