@@ -394,6 +394,7 @@ def grade_course(
     jobs: int | None = None,
     fast: bool = False,
     scheduler: str | DaskCluster | None = None,
+    runners: Runners | None = None,
 ) -> GradeReport:
     """Autograde every submission, generate feedback and write the exports.
 
@@ -410,7 +411,8 @@ def grade_course(
     that cluster instead of ``jobs`` local workers; the grades, problems and
     exports are the same. An address is connected to before anything is
     graded (:class:`~course.batch.cluster.ClusterError` if it cannot be used)
-    and disconnected at the end.
+    and disconnected at the end. ``runners`` (:class:`~course.batch.runners.Runners`,
+    already warmed by the caller, who closes them) take the place of both.
     """
     course_dir = require_course(course_dir, command="grade")
     modules = resolve_modules(course_dir, modules)  # before anything is graded or written
@@ -420,9 +422,10 @@ def grade_course(
     try:
         # One set of workers for the whole run, started now: they load nbgrader while
         # the keys are checked and the run is planned, then grade, then write feedback.
-        with Runners(course_dir, jobs or default_jobs(), cluster) as runners:
-            submissions = sum(len(submitted_students(course_dir, m)) for m in modules)
-            runners.warm(submissions, task_timeout(course_dir, modules))
+        with contextlib.ExitStack() as stack:
+            if runners is None:
+                runners = stack.enter_context(Runners(course_dir, jobs or default_jobs(), cluster))
+                runners.warm(sum(len(submitted_students(course_dir, m)) for m in modules))
             verify_keys(course_dir, modules)  # KeyManifestError if a key changed
             report.isolation = course_isolation(course_dir)  # SandboxError if required, absent
             autograde_modules(

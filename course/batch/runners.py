@@ -52,13 +52,14 @@ class Runners:
         self._pool.task_timeout = timeout
         return self._pool
 
-    def warm(self, tasks: int, timeout: float) -> None:
+    def warm(self, tasks: int, timeout: float | None = None) -> None:
         """Start the workers ``tasks`` tasks will use, before the tasks are known one by one.
 
         Does nothing on a cluster (its workers are running) or for no task.
+        ``timeout`` (a task's time limit) may wait until :meth:`run`.
         """
         if self.cluster is None and tasks > 0:
-            self._kept(timeout).start(min(self.jobs, tasks))
+            self._kept(timeout or 0.0).start(min(self.jobs, tasks))
 
     def run(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,8 @@ from rich.markup import escape
 
 from ..batch.cluster import ClusterError, DaskCluster, scheduler_setting
 from ..batch.pool import default_jobs
+from ..batch.runners import Runners
+from ..batch.state import submitted_students
 from ..coursefolder import CourseFolderError, require_course, resolve_modules, show_path
 from ..export import PROBLEM_COLUMNS, ExportError, problems_table
 from ..gradebatch import GradeReport, grade_course
@@ -185,9 +188,30 @@ def grade(
             "--jobs grades on this machine's cores, --scheduler on a Dask cluster: pick one.",
         )
     workers = jobs or default_jobs()
+    with contextlib.ExitStack() as stack:
+        _grade(stack, course_dir, modules, force, feedback, workers, jobs, fast, scheduler)
+
+
+def _grade(
+    stack: contextlib.ExitStack,
+    course_dir: Path,
+    modules: list[str] | None,
+    force: bool,
+    feedback: bool,
+    workers: int,
+    jobs: int | None,
+    fast: bool,
+    scheduler: str | None,
+) -> None:
+    """`course grade`'s body; the kept workers and the cluster connection close with ``stack``."""
     try:
         folder = require_course(course_dir, command="grade")
         chosen = resolve_modules(folder, modules)  # nothing is graded or written before this
+        if scheduler is None:
+            # This machine's workers start now: they load nbgrader while the course's
+            # settings are read and checked (a course set to grade on a cluster stops them).
+            local = stack.enter_context(Runners(folder, workers))
+            local.warm(sum(len(submitted_students(folder, m)) for m in chosen))
         isolation = course_isolation(folder)
         # The course's setting, unless this run names a scheduler or asks for local workers.
         address = scheduler if scheduler is not None or jobs is not None else None
@@ -197,8 +221,10 @@ def grade(
     how = " (fast path where it applies)" if fast else ""
     cluster: DaskCluster | None = None
     if address:
+        if scheduler is None:
+            local.close()  # the course's setting sends this run to its cluster
         try:
-            cluster = DaskCluster(address, folder)
+            cluster = stack.enter_context(DaskCluster(address, folder))
         except ClusterError as exc:
             raise fail(str(exc)) from exc
         console.print(
@@ -224,14 +250,12 @@ def grade(
                 jobs=workers,
                 fast=fast,
                 scheduler=cluster,
+                runners=None if cluster is not None else local,
             )
     except KeyManifestError as exc:
         raise fail(exc.problem, exc.hint) from exc
     except (CourseFolderError, LmsSettingsError, SandboxError, ExportError) as exc:
         raise fail(str(exc)) from exc
-    finally:
-        if cluster is not None:
-            cluster.close()
     for module, students in report.graded.items():
         skipped = len(report.skipped.get(module, []))
         how = " (fast path)" if module in report.fast else ""
