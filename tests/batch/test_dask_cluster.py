@@ -26,17 +26,14 @@ from pathlib import Path
 import pandas as pd
 import psutil
 import pytest
+from seeded import MODULE, seeded_class
 
 from course.batch.cluster import ClusterError, DaskCluster, grade_on_worker, scheduler_setting
 from course.batch.tasks import Task
 from course.export import collect_grades, collect_items
-from course.keys import load_key
-from course.simulate import class_roster, submit_student
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-MODULE = "90-fixture"
 STUDENTS = 8
 #: Files of exports/ that must not depend on how the class was graded.
 SAME_EXPORTS = ("grades.csv", "items.csv", "problems.csv")
@@ -154,16 +151,7 @@ def cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def submitted(tmp_path_factory):
     """A released course folder with a seeded class's submissions, not graded yet."""
-    from course.coursefolder import init_course
-    from course.release import release_modules
-
-    course = tmp_path_factory.mktemp("dask-class") / "course"
-    init_course(course, lessons_dir=FIXTURES / "lessons", keys_dir=FIXTURES / "keys", timeout=30)
-    release_modules(course, [MODULE])
-    key = load_key(course / "autograde" / "keys" / f"{MODULE}.yaml")
-    for student in class_roster(STUDENTS, seed=17):
-        submit_student(course, MODULE, student, key, seed=17)
-    return course
+    return seeded_class(tmp_path_factory.mktemp("dask-class"), STUDENTS, seed=17)
 
 
 def _copy(course: Path, where: Path) -> Path:

@@ -19,19 +19,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from seeded import MODULE, seeded_class
 
 from course.batch.fastpath import execution_free_pipeline
 from course.batch.state import ensure_students, submitted_students
 from course.batch.tasks import Task
 from course.batch.worker import Graders
 from course.grading.intake import INTAKE_DIRECTORY, intake_submission
-from course.keys import load_key
-from course.simulate import class_roster, submit_student
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-MODULE = "90-fixture"
 
 
 def _tamper(course: Path) -> None:
@@ -56,15 +52,7 @@ def _tamper(course: Path) -> None:
 
 @pytest.fixture(scope="module")
 def submitted(tmp_path_factory) -> Path:
-    from course.coursefolder import init_course
-    from course.release import release_modules
-
-    course = tmp_path_factory.mktemp("fast-pipeline") / "course"
-    init_course(course, lessons_dir=FIXTURES / "lessons", keys_dir=FIXTURES / "keys", timeout=30)
-    release_modules(course, [MODULE])
-    key = load_key(course / "autograde" / "keys" / f"{MODULE}.yaml")
-    for student in class_roster(6, seed=23):
-        submit_student(course, MODULE, student, key, seed=23)
+    course = seeded_class(tmp_path_factory.mktemp("fast-pipeline"), 6, seed=23)
     _tamper(course)
     return course
 

@@ -6,30 +6,18 @@ from pathlib import Path
 
 import psutil
 import pytest
+from seeded import MODULE, seeded_class
 
 from course.batch.runners import Runners
 from course.batch.state import ensure_students, submitted_students
 from course.batch.tasks import Task
-from course.keys import load_key
-from course.simulate import class_roster, submit_student
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-MODULE = "90-fixture"
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    from course.coursefolder import init_course
-    from course.release import release_modules
-
-    folder = tmp_path_factory.mktemp("runners") / "course"
-    init_course(folder, lessons_dir=FIXTURES / "lessons", keys_dir=FIXTURES / "keys", timeout=30)
-    release_modules(folder, [MODULE])
-    key = load_key(folder / "autograde" / "keys" / f"{MODULE}.yaml")
-    for student in class_roster(4, seed=3):
-        submit_student(folder, MODULE, student, key, seed=3)
+    folder = seeded_class(tmp_path_factory.mktemp("runners"), 4, seed=3)
     ensure_students(folder, set(submitted_students(folder, MODULE)))
     return folder
 
