@@ -435,6 +435,7 @@ def grade_course(
             _add_layout_problems(course_dir, modules, report)
             if feedback:
                 feedback_modules(course_dir, modules, report, progress=progress, runners=runners)
+            runners.finish()  # no more tasks: the workers exit while the exports are written
     finally:
         if own and cluster is not None:
             cluster.close()

@@ -256,7 +256,7 @@ def test_pool_stops_a_student_past_the_time_limit(template, tmp_path_factory):
 
     course = _copy(template, tmp_path_factory, "pool")
     seen = []
-    outcomes = WorkerPool(course, 1, task_timeout=0.2).run(
+    outcomes = WorkerPool(course, 1, task_timeout=0.02).run(
         [Task("autograde", MODULE, HONEST[0]), Task("autograde", MODULE, HONEST[1], fast=True)],
         seen.append,
     )

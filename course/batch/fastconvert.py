@@ -14,6 +14,7 @@ the end of each pass, nbconvert's ``optimistic_validation``) are nbgrader's.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import nbformat
 from nbconvert.exporters import Exporter, NotebookExporter
 from nbconvert.exporters.exporter import ResourcesDict
+from nbformat import validator
 from nbformat.v4.rwbase import strip_transient
 from nbgrader import utils
 from nbgrader.converters import Autograde
@@ -30,16 +32,50 @@ __all__ = ["OnePassAutograde", "OnePassExporter", "autograde"]
 
 
 class OnePassExporter(NotebookExporter):
-    """``NotebookExporter`` that can return the preprocessed notebook instead of its text."""
+    """``NotebookExporter`` for notebooks it owns: no defensive copies, the node on request.
+
+    nbconvert copies the notebook twice before its preprocessors see it (in
+    ``from_notebook_node`` and ``_preprocess``), to protect a caller that
+    keeps using its notebook; nbformat's ``normalize`` then copies it once
+    more. Here every notebook is the converter's own, read from the file for
+    this pass or handed on by the previous one, so only ``normalize``'s copy
+    is made. The steps, their order, the validation and the text written are
+    nbconvert's.
+    """
 
     keep_node = Bool(False, help="Return the notebook node, not its JSON text.")
 
     def from_notebook_node(
         self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[Any, dict[str, Any]]:
+        resources = self._init_resources(resources)
+        if "language" in nb["metadata"]:
+            resources["language"] = nb["metadata"]["language"].lower()
+        nb, resources = self._preprocess(nb, resources)
+        meta = resources.get("metadata", {}) if resources is not None else {}
+        self._nb_metadata[os.path.join(meta.get("path", ""), meta.get("name", ""))] = nb.metadata
         if self.keep_node:
-            return Exporter.from_notebook_node(self, nb, resources, **kw)
-        return super().from_notebook_node(nb, resources, **kw)
+            return nb, resources
+        # NotebookExporter's text.
+        if self.nbformat_version != nb.nbformat:
+            resources["output_suffix"] = f".v{self.nbformat_version}"
+        else:
+            resources["output_suffix"] = ".nbconvert"
+        output = nbformat.writes(nb, version=self.nbformat_version)
+        if not output.endswith("\n"):
+            output = output + "\n"
+        return output, resources
+
+    def _preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        resources = copy.deepcopy(resources)
+        _, nb = validator.normalize(nb)  # a copy: the one copy made
+        for preprocessor in self._preprocessors:
+            nb, resources = preprocessor(nb, resources)
+            if not self.optimistic_validation:
+                self._validate_preprocessor(nb, preprocessor)
+        if self.optimistic_validation and self._preprocessors:
+            self._validate_preprocessor(nb, self._preprocessors[-1])
+        return nb, resources
 
 
 def _metadata(path: str) -> ResourcesDict:

@@ -123,11 +123,15 @@ class _Worker:
             return " | ".join(lines[-3:])[-limit:]
         return ""
 
+    def hang_up(self) -> None:
+        """Close the worker's standard input: it finishes its task, if any, and exits."""
+        with contextlib.suppress(OSError, ValueError):
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+
     def stop(self, *, kill: bool = False) -> None:
         if not kill and self.proc.poll() is None:
-            with contextlib.suppress(OSError, ValueError):
-                assert self.proc.stdin is not None
-                self.proc.stdin.close()
+            self.hang_up()
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -177,6 +181,7 @@ class WorkerPool:
         self.tasks_per_worker = tasks_per_worker
         self.keep_workers = keep_workers
         self._workers: list[_Worker] = []
+        self._leaving: list[_Worker] = []  # told to exit; close() waits for them
 
     def start(self, count: int) -> None:
         """Start up to ``count`` workers now, so they load nbgrader while the caller prepares.
@@ -189,9 +194,21 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop the workers kept between runs."""
-        for worker in self._workers:
+        self.hang_up()  # all at once: they exit side by side
+        for worker in [*self._leaving, *self._workers]:
             worker.stop(kill=bool(worker.busy))
+        self._leaving.clear()
         self._workers.clear()
+
+    def hang_up(self) -> None:
+        """Tell the idle kept workers to exit, without waiting (:meth:`close` waits).
+
+        A later :meth:`run` starts workers of its own.
+        """
+        for worker in [w for w in self._workers if not w.busy]:
+            worker.hang_up()
+            self._workers.remove(worker)
+            self._leaving.append(worker)
 
     def run(
         self, tasks: Iterable[Task], on_done: Callable[[Outcome], None] | None = None

@@ -86,6 +86,11 @@ class Runners:
             return pool.run(tasks, on_done)
         return self._kept(timeout).run(tasks, on_done)
 
+    def finish(self) -> None:
+        """No more tasks: the kept workers exit while the caller goes on (:meth:`close` waits)."""
+        if self._pool is not None:
+            self._pool.hang_up()
+
     def close(self) -> None:
         """Stop the kept workers."""
         if self._pool is not None:

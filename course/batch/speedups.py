@@ -10,8 +10,9 @@ without execution. :func:`install` makes both reusable:
 * ``nbgrader.api.create_engine`` returns one engine per database URL. A
   closed ``Gradebook`` still disposes of it, which closes its connections;
   the next use opens new ones, so no connection or lock outlives a student.
-* nbgrader's schema check keeps one compiled validator per schema and
-  reports the same error ``jsonschema.validate`` would (its best match).
+* nbgrader's schema check compiles each distinct schema once (nbgrader
+  loads its schema again for every validator it makes) and reports the
+  same error ``jsonschema.validate`` would (its best match).
 
 Only :mod:`course.batch.worker` calls :func:`install`.
 
@@ -22,6 +23,8 @@ would load anyway, at a cost of about a second per process.
 
 from __future__ import annotations
 
+import collections
+import copy
 import functools
 import sys
 from typing import Any
@@ -46,16 +49,51 @@ def skip_unused_imports() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+class _Checks:
+    """The two checks of one schema: compiled (fast) and ``jsonschema``'s (for errors)."""
+
+    def __init__(self, schema: dict) -> None:
+        import fastjsonschema
+
+        self.schema = copy.deepcopy(schema)  # our own: a caller's later change cannot reach it
+        self.fast = fastjsonschema.compile(self.schema)
+        self.slow: Any = None
+
+
 class _SchemaValidation:
     """Stand-in for the ``jsonschema`` module inside nbgrader's metadata checks."""
+
+    #: How many recently seen schema objects are remembered by identity.
+    RECENT = 32
 
     def __init__(self) -> None:
         import jsonschema
 
         self._jsonschema = jsonschema
         self.ValidationError = jsonschema.ValidationError
-        self._validators: dict[int, Any] = {}
-        self._fast: dict[int, Any] = {}
+        self._known: list[_Checks] = []
+        self._recent: collections.OrderedDict[int, tuple[dict, _Checks]] = collections.OrderedDict()
+
+    def _checks(self, schema: dict) -> _Checks:
+        """The checks of a schema equal to ``schema``, compiled once per distinct schema.
+
+        nbgrader loads its schema afresh for every validator it makes (twice
+        per notebook), so schemas are told apart by content. The identity of
+        recent ones is a shortcut; each is kept referenced while remembered,
+        so its ``id`` cannot be reused by another object meanwhile.
+        """
+        seen = self._recent.get(id(schema))
+        if seen is not None and seen[0] is schema:
+            self._recent.move_to_end(id(schema))
+            return seen[1]
+        checks = next((c for c in self._known if c.schema == schema), None)
+        if checks is None:
+            checks = _Checks(schema)
+            self._known.append(checks)
+        self._recent[id(schema)] = (schema, checks)
+        while len(self._recent) > self.RECENT:
+            self._recent.popitem(last=False)
+        return checks
 
     def validate(self, instance: Any, schema: dict) -> None:
         """Validate as ``jsonschema.validate`` does, checking each schema once.
@@ -65,22 +103,17 @@ class _SchemaValidation:
         ``jsonschema``, whose best-match error is the one raised, so the
         errors are ``jsonschema.validate``'s.
         """
-        fast = self._fast.get(id(schema))
-        if fast is None:
-            import fastjsonschema
-
-            fast = self._fast[id(schema)] = fastjsonschema.compile(schema)
+        checks = self._checks(schema)
         try:
-            fast(instance)
+            checks.fast(instance)
             return
         except Exception:  # rejected (or not checkable): jsonschema decides
             pass
-        validator = self._validators.get(id(schema))
-        if validator is None:
-            cls = self._jsonschema.validators.validator_for(schema)
-            cls.check_schema(schema)
-            validator = self._validators[id(schema)] = cls(schema)
-        error = self._jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if checks.slow is None:
+            cls = self._jsonschema.validators.validator_for(checks.schema)
+            cls.check_schema(checks.schema)
+            checks.slow = cls(checks.schema)
+        error = self._jsonschema.exceptions.best_match(checks.slow.iter_errors(instance))
         if error is not None:
             raise error
 

@@ -261,4 +261,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Every reply is written and every task committed: skip the interpreter's teardown,
+    # about a quarter of a second at the end of each run of `course grade`.
+    sys.stderr.flush()
+    os._exit(status)

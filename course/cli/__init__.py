@@ -7,6 +7,7 @@ and how to install it, instead of failing with a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
@@ -31,6 +32,13 @@ def main() -> None:
     from ..batch.speedups import skip_unused_imports
 
     skip_unused_imports()  # before the commands' imports: a second less at every start
+    if sys.argv[1:2] == ["grade"]:
+        from ._early import prestart
+
+        # The grading workers load nbgrader while the commands load below. Only a head
+        # start: whatever goes wrong here, `course grade` starts its workers itself.
+        with contextlib.suppress(Exception):
+            prestart(sys.argv[1:])
     try:
         from ._app import app
 

@@ -20,6 +20,7 @@ from ..grading.layout import LAYOUT_KINDS
 from ..grading.manifest import KeyManifestError
 from ..grading.sandbox import SandboxError, course_isolation
 from ..lms import LmsSettingsError
+from ._early import take
 from ._ui import batch_progress, console, fail
 
 
@@ -210,7 +211,7 @@ def _grade(
         if scheduler is None:
             # This machine's workers start now: they load nbgrader while the course's
             # settings are read and checked (a course set to grade on a cluster stops them).
-            local = stack.enter_context(Runners(folder, workers))
+            local = stack.enter_context(take(folder, workers) or Runners(folder, workers))
             local.warm(sum(len(submitted_students(folder, m)) for m in chosen))
         isolation = course_isolation(folder)
         # The course's setting, unless this run names a scheduler or asks for local workers.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat import NotebookNode
 
 from ..items.spec import ItemSpec, specs_from_source
 from ..keys import ModuleKey, parse_key_bytes
@@ -23,6 +24,7 @@ __all__ = [
     "coursedir_of",
     "load_module_key",
     "parse_key",
+    "source_notebook",
     "source_specs",
     "specs_from_notebook",
     "written_ids",
@@ -71,6 +73,24 @@ def source_specs(source_notebook: str | Path) -> dict[str, ItemSpec]:
     """Return the item specs of a source notebook, keyed by item id."""
     path = Path(source_notebook)
     return specs_from_notebook(path.read_bytes(), path.name)
+
+
+@functools.lru_cache(maxsize=16)
+def _source_notebook(path: str, data: bytes) -> NotebookNode:
+    return nbformat.reads(data.decode("utf-8"), as_version=4)
+
+
+def source_notebook(path: str | Path) -> NotebookNode:
+    """Return the source notebook at ``path``, parsed once per content in this process.
+
+    For the grading steps that compare each submission with the trusted source
+    notebook. The file is read every time and parsed again only when its bytes
+    changed, so an edited source is never served from memory. The notebook is
+    shared between callers: read it, never change it (copy what you change).
+    """
+    text = str(path)
+    with open(text, "rb") as fh:
+        return _source_notebook(text, fh.read())
 
 
 def written_ids(source_notebook: str | Path) -> dict[str, float]:

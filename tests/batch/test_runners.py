@@ -60,3 +60,21 @@ def test_warming_nothing_starts_nothing(course):
     with Runners(course, 2) as runners:
         runners.warm(0, 300.0)
         assert runners._pool is None
+
+
+def test_finished_workers_exit_without_waiting_and_a_later_run_starts_its_own(course):
+    students = submitted_students(course, MODULE)
+    with Runners(course, 2) as runners:
+        runners.warm(2, 300.0)
+        first = _worker_pids(runners)
+        runners.finish()  # no waiting: they exit side by side while the caller goes on
+        assert runners._pool is not None and runners._pool._workers == []
+        procs = [psutil.Process(p) for p in first if psutil.pid_exists(p)]
+        _gone, alive = psutil.wait_procs(procs, 20)
+        assert not alive
+        again = runners.run(
+            [Task("autograde", MODULE, s, fast=True) for s in students[:2]], lambda o: None,
+            timeout=300.0,
+        )  # fmt: skip
+        assert all(o.ok for o in again), [o.message for o in again]
+        assert not (_worker_pids(runners) & first)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 
@@ -47,6 +48,30 @@ def test_invalid_metadata_raises_jsonschemas_own_error(instance):
             check.validate(instance, SCHEMA)
         assert ours.value.message == theirs.value.message
         assert list(ours.value.path) == list(theirs.value.path)
+
+
+def test_a_schema_loaded_again_is_compiled_once(monkeypatch):
+    """nbgrader loads its schema afresh for every validator: equal schemas share one check."""
+    import fastjsonschema
+
+    compiled = []
+    real = fastjsonschema.compile
+    monkeypatch.setattr(fastjsonschema, "compile", lambda s: compiled.append(s) or real(s))
+    check = _SchemaValidation()
+    for _ in range(50):
+        check.validate(VALID[0], copy.deepcopy(SCHEMA))
+    assert len(compiled) == 1
+
+
+def test_different_schemas_are_never_confused():
+    """A schema whose object reuses a freed one's id still gets its own check."""
+    strict = copy.deepcopy(SCHEMA)
+    strict["required"] = ["grade", "grade_id", "points"]
+    check = _SchemaValidation()
+    for _ in range(40):  # fresh, short-lived objects: ids are reused
+        check.validate(VALID[0], copy.deepcopy(SCHEMA))
+        with pytest.raises(jsonschema.ValidationError, match="'points' is a required property"):
+            check.validate(VALID[0], copy.deepcopy(strict))
 
 
 def test_grading_worker_starts_without_the_unused_modules():

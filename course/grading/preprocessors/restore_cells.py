@@ -9,7 +9,7 @@ import nbformat
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..context import coursedir_of
+from ..context import coursedir_of, source_notebook
 
 DELETED_NOTE = "This answer cell was deleted from the submission and has been restored empty."
 
@@ -32,7 +32,7 @@ class RestoreCells(NbGraderPreprocessor):
             Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]))
             / f"{info['notebook']}.ipynb"
         )
-        source = nbformat.read(source_path, as_version=4)
+        source = source_notebook(source_path)  # shared: read only
 
         def grade_id(cell):
             return cell.metadata.get("nbgrader", {}).get("grade_id")

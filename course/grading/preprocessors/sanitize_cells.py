@@ -9,12 +9,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..context import coursedir_of
+from ..context import coursedir_of, source_notebook
 
 __all__ = ["CARRY_KEY", "SanitizeCells"]
 
@@ -171,7 +170,7 @@ class SanitizeCells(NbGraderPreprocessor):
                 Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]))
                 / f"{info['notebook']}.ipynb"
             )
-            source = nbformat.read(source_path, as_version=4)
+            source = source_notebook(source_path)  # shared: read only
             folder = resources.get("metadata", {}).get("path")
             raw_ids = (
                 _raw_cell_ids(Path(folder) / f"{info['notebook']}.ipynb", len(nb.cells))
