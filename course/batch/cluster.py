@@ -26,6 +26,7 @@ import asyncio
 import atexit
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -46,6 +47,9 @@ __all__ = [
 #: Seconds to wait for the scheduler, and then for its first worker.
 CONNECT_TIMEOUT = 30.0
 WORKER_TIMEOUT = 60.0
+
+#: Seconds between two looks at the cluster while no task finishes.
+POLL = 0.05
 
 #: The install hint when ``distributed`` is missing.
 INSTALL_HINT = "pip install 'claims-and-evidence[instructor,cluster]'"
@@ -128,9 +132,16 @@ class DaskRunner:
     """Run tasks on a Dask cluster; the same ``run`` as :class:`~course.batch.pool.WorkerPool`."""
 
     def __init__(
-        self, client: Any, course_dir: Path, *, task_timeout: float, fresh: bool = False
+        self,
+        client: Any,
+        course_dir: Path,
+        *,
+        task_timeout: float,
+        fresh: bool = False,
+        address: str = "",
     ) -> None:
         self.client = client
+        self.address = address or "its address"
         self.course_dir = course_dir
         self.task_timeout = task_timeout
         self.fresh = fresh
@@ -142,11 +153,25 @@ class DaskRunner:
 
         A task whose Dask worker died is run again by Dask's scheduler
         (``distributed.scheduler.allowed-failures``); a task that still fails,
-        or raises on the worker, becomes a failed outcome with the reason. The
-        call returns when every task has an outcome.
+        or raises on the worker, becomes a failed outcome with the reason. If
+        the connection to the scheduler is lost (the scheduler stopped, say)
+        and does not come back, every task without an outcome fails with that
+        reason: the call always returns, with an outcome for every task.
         """
         from distributed import as_completed
 
+        tasks = list(tasks)
+        results: dict[int, Outcome] = {}
+
+        def finish(number: int, outcome: Outcome) -> None:
+            results[number] = outcome
+            if on_done is not None:
+                on_done(outcome)
+
+        if not self._connected():
+            for number, task in enumerate(tasks):
+                finish(number, Outcome(task, ok=False, message=self._lost()))
+            return [results[n] for n in sorted(results)]
         batch = uuid.uuid4().hex[:8]
         futures = {}
         for number, task in enumerate(tasks):
@@ -160,14 +185,45 @@ class DaskRunner:
                 pure=False,
             )
             futures[future] = (number, task)
-        results: dict[int, Outcome] = {}
-        for future in as_completed(list(futures), loop=self.client.loop):
-            number, task = futures[future]
-            outcome = _outcome_of(future, task)
-            results[number] = outcome
-            if on_done is not None:
-                on_done(outcome)
+        waiting = as_completed(list(futures), loop=self.client.loop)
+        while not waiting.is_empty():
+            done = waiting.next_batch(block=False)
+            if not done:
+                if not self._connected():
+                    break
+                time.sleep(POLL)
+                continue
+            for future in done:
+                number, task = futures[future]
+                finish(number, self._outcome_of(future, task))
+        for number, task in futures.values():
+            if number not in results:
+                finish(number, Outcome(task, ok=False, message=self._lost()))
         return [results[n] for n in sorted(results)]
+
+    def _connected(self) -> bool:
+        """Is the client connected to the scheduler? While it reconnects, wait to know."""
+        deadline = time.monotonic() + CONNECT_TIMEOUT
+        while self.client.status == "connecting" and time.monotonic() < deadline:
+            time.sleep(POLL)
+        return bool(self.client.status == "running")
+
+    def _lost(self) -> str:
+        return (
+            f"the connection to the Dask scheduler at {self.address} was lost "
+            "and did not come back (was the scheduler stopped?); start it and its workers "
+            "again, then run `course grade` again"
+        )
+
+    def _outcome_of(self, future: Any, task: Task) -> Outcome:
+        if future.status == "cancelled" and self.client.status != "running":
+            return Outcome(
+                task,
+                ok=False,
+                message=f"the connection to the Dask scheduler at {self.address} was lost "
+                "while this task ran",
+            )
+        return _outcome_of(future, task)
 
 
 def _outcome_of(future: Any, task: Task) -> Outcome:
@@ -260,7 +316,13 @@ class DaskCluster:
 
     def runner(self, *, task_timeout: float, fresh: bool = False) -> DaskRunner:
         """A runner of tasks on this cluster (see :func:`grade_on_worker` for ``fresh``)."""
-        return DaskRunner(self.client, self.course_dir, task_timeout=task_timeout, fresh=fresh)
+        return DaskRunner(
+            self.client,
+            self.course_dir,
+            task_timeout=task_timeout,
+            fresh=fresh,
+            address=self.address,
+        )
 
     def close(self) -> None:
         """Disconnect from the scheduler (the cluster keeps running)."""

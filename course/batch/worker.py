@@ -27,6 +27,7 @@ import copy
 import json
 import os
 import resource
+import select
 import sys
 import threading
 import time
@@ -127,6 +128,21 @@ class Graders:
         self._api = NbGraderAPI(coursedir=app.coursedir, parent=app)
         self._fast_api: Any = None
         self._fast_book: Any = None
+
+    def warm_up(self) -> None:
+        """Load now what the first task would load, while the worker waits for it.
+
+        Imports and compiled checks only (the fast path's modules, the
+        notebook format's two validators, the gradebook's SQL layer): nothing
+        a task reads or writes, so no result depends on whether it ran.
+        """
+        import sqlalchemy.orm  # noqa: F401 - the gradebook's ORM
+        from nbformat.validator import get_validator
+
+        from . import fastbook, fastconvert  # noqa: F401
+
+        for relax in (False, True):  # reading a notebook; the check after each pass
+            get_validator(4, relax_add_props=relax)
 
     def _fast_gradebook(self) -> Any:
         """The fast tasks' gradebook session (:mod:`course.batch.fastbook`), opened once."""
@@ -253,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     replies = _private_stdout()
     graders = Graders(Path(args[0]).resolve())
     replies.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
+    if not select.select([sys.stdin], [], [], 0)[0]:  # no task yet: use the wait
+        graders.warm_up()
     for line in sys.stdin:
         if not line.strip():
             continue

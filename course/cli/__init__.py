@@ -32,7 +32,8 @@ def main() -> None:
     from ..batch.speedups import skip_unused_imports
 
     skip_unused_imports()  # before the commands' imports: a second less at every start
-    if sys.argv[1:2] == ["grade"]:
+    grading = sys.argv[1:2] == ["grade"]
+    if grading:
         from ._early import prestart
 
         # The grading workers load nbgrader while the commands load below. Only a head
@@ -43,6 +44,12 @@ def main() -> None:
         from ._app import app
 
         app(prog_name="course")
+    except SystemExit as exc:
+        if grading:
+            from ._early import exit_now
+
+            exit_now(exc.code)
+        raise
     except ModuleNotFoundError as exc:
         missing = (exc.name or "").split(".")[0]
         if missing not in _INSTRUCTOR_MODULES:

@@ -9,19 +9,25 @@ cores. ``course grade`` then takes them (:func:`take`) once Typer has checked
 its arguments; workers it does not take (other arguments, a course set to
 grade on a cluster, an error) are stopped when the command ends. Nothing here
 decides anything about the run: a wrong guess only costs the workers' start.
+
+At the end, :func:`exit_now` ends the process without the interpreter's
+teardown of every module and object (about 0.3 s), once the command has
+written everything and stopped its workers.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from ..batch.runners import Runners
 
-__all__ = ["prestart", "take"]
+__all__ = ["exit_now", "prestart", "take"]
 
 _started: dict[tuple[Path, int], Runners] = {}
 
@@ -81,3 +87,26 @@ def prestart(args: list[str]) -> None:
 def take(folder: Path, jobs: int) -> Runners | None:
     """Return the workers started for grading ``folder`` with ``jobs`` workers, if any."""
     return _started.pop((Path(folder).resolve(), jobs), None)
+
+
+def exit_now(code: object) -> NoReturn:
+    """End ``course grade`` with ``code`` (as ``SystemExit`` would), skipping the teardown.
+
+    The command has written its exports and printed its report, and its
+    workers are stopped; what is left to do at exit (the ``atexit`` handlers,
+    such as stopping workers never taken, and logging's shutdown) runs, the
+    output is flushed, and the process ends without freeing each module and
+    object one by one.
+    """
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # SystemExit("message"): printed, status 1
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    atexit._run_exitfuncs()  # what a normal exit runs first
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)

@@ -322,3 +322,37 @@ def test_task_on_a_worker_without_the_course_folder_fails_with_the_reason(tmp_pa
     assert not outcome.ok
     assert "is not on the Dask worker" in outcome.message
     assert "same path" in outcome.message
+
+
+def test_a_scheduler_lost_mid_batch_ends_the_run_with_every_student_listed(submitted, tmp_path):
+    """The scheduler dies while grading: `course grade` ends, exit 1, each student accounted for."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    own = LocalCluster(logs)
+    course = _copy(submitted, tmp_path)
+    try:
+        run = _course_cli("grade", course, "--scheduler", own.address, "--no-feedback")
+        deadline = time.monotonic() + 300
+        while not any(_kernel_running(worker) for worker in own.workers):
+            assert run.poll() is None, f"grading ended first:\n{run.communicate()[0]}"
+            assert time.monotonic() < deadline, "no Dask worker ever started a kernel"
+            time.sleep(0.1)
+        os.killpg(own.scheduler.pid, signal.SIGKILL)
+        out, _ = run.communicate(timeout=600)
+    finally:
+        own.stop()
+    assert run.returncode == 1, out
+    grades = pd.read_csv(course / "exports" / "grades.csv")
+    assert sorted(grades["student_id"]) == sorted(os.listdir(course / "submitted"))
+    problems = pd.read_csv(course / "exports" / "problems.csv")
+    lost = problems[problems["problem"].str.contains(f"Dask scheduler at {own.address}")]
+    assert not lost.empty, problems.to_string()
+    graded = {p.parts[-3] for p in (course / "autograded").glob(f"*/{MODULE}/{MODULE}.ipynb")}
+    assert set(lost["student_id"]) | graded == set(grades["student_id"])
+    port = str(own.port)
+    left = [
+        p
+        for p in psutil.process_iter(["pid", "cmdline"])
+        if port in " ".join(p.info["cmdline"] or []) and p.pid != os.getpid()
+    ]
+    assert not left, f"Dask processes left behind: {[p.info for p in left]}"
