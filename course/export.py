@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -89,6 +90,30 @@ def _problems(course_dir: Path, module: str, student: str, report: GradeReport |
     return "; ".join(p.detail for p in found)
 
 
+def _module_submissions(gb: Any, module: str) -> dict[str, Any]:
+    """Every gradebook submission of ``module`` by student id, with its totals loaded.
+
+    What ``Gradebook.find_submission`` returns for each student, in one query
+    instead of one per student (and one more per total read): the totals are
+    nbgrader's own column properties, loaded with the rows.
+    """
+    from nbgrader.api import Assignment, SubmittedAssignment
+    from sqlalchemy.orm import undefer
+
+    subs = (
+        gb.db.query(SubmittedAssignment)
+        .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+        .filter(Assignment.name == module)
+        .options(
+            undefer(SubmittedAssignment.score),
+            undefer(SubmittedAssignment.max_score),
+            undefer(SubmittedAssignment.needs_manual_grade),
+        )
+        .all()
+    )
+    return {sub.student_id: sub for sub in subs}
+
+
 def collect_grades(
     course_dir: str | Path, modules: list[str], report: GradeReport | None = None
 ) -> pd.DataFrame:
@@ -110,19 +135,15 @@ def collect_grades(
         Columns :data:`GRADE_COLUMNS`, sorted by module and student. A
         student with a submission but no gradebook row has an empty score.
     """
-    from nbgrader.api import MissingEntry
-
     course_dir = Path(course_dir)
     rows = []
     with open_gradebook(course_dir) as gb:
         known = {s.id for s in gb.students}
         for module in modules:
             submitted = set(submitted_students(course_dir, module))
+            found = _module_submissions(gb, module)
             for student in sorted(known | submitted):
-                try:
-                    sub = gb.find_submission(module, student) if student in known else None
-                except MissingEntry:
-                    sub = None
+                sub = found.get(student)
                 if sub is None and student not in submitted:
                     continue
                 graded = is_graded(course_dir, module, student)

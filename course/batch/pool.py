@@ -241,13 +241,7 @@ class WorkerPool:
                     selector.register(worker.stdout, selectors.EVENT_READ, worker)
                 for worker in workers:
                     if not worker.busy and queue:
-                        task_id, task = queue.popleft()
-                        try:
-                            worker.send(task_id, task, self.task_timeout)
-                        except OSError:
-                            queue.appendleft((task_id, task))  # the worker died: see below
-                            worker.task = None
-                            worker.deadline = 0
+                        self._send_next(worker, queue)
                 now = time.monotonic()
                 wait = max(0.0, min((w.deadline for w in workers), default=now + 1) - now)
                 for key, _ in selector.select(timeout=min(wait, 5.0)):
@@ -266,10 +260,14 @@ class WorkerPool:
                             )
                             continue
                         if worker.task is not None and reply.get("id") == worker.task_id:
-                            finish(worker.task_id, _outcome(worker.task, reply))
+                            done_id, outcome = worker.task_id, _outcome(worker.task, reply)
                             worker.task = None
                             worker.done += 1
                             worker.deadline = time.monotonic() + STARTUP_TIMEOUT
+                            more = not self.tasks_per_worker or worker.done < self.tasks_per_worker
+                            if queue and more:  # the worker goes on while the outcome is judged
+                                self._send_next(worker, queue)
+                            finish(done_id, outcome)
                     if self.tasks_per_worker and worker.done >= self.tasks_per_worker:
                         retire(worker, kill=False)
                 now = time.monotonic()
@@ -299,6 +297,16 @@ class WorkerPool:
                 retire(worker, kill=bool(worker.busy))
             selector.close()
         return [results[i] for i in sorted(results)]
+
+    def _send_next(self, worker: _Worker, queue: deque[tuple[int, Task]]) -> None:
+        """Give ``worker`` the next task of ``queue`` (put back if the worker is gone)."""
+        task_id, task = queue.popleft()
+        try:
+            worker.send(task_id, task, self.task_timeout)
+        except OSError:
+            queue.appendleft((task_id, task))  # the worker died: its reply pipe will say so
+            worker.task = None
+            worker.deadline = 0
 
     @staticmethod
     def _died(worker: _Worker, finish: Callable[[int, Outcome], None]) -> None:

@@ -252,9 +252,13 @@ def _copy_one(src: Path, dest: Path, expected: os.stat_result, limit: int) -> tu
 def _unreadable_notebook(path: Path) -> str:
     """Return why a taken-in notebook cannot be graded, or "" if nbformat reads it."""
     import nbformat
+    from nbformat import reader
 
     try:
-        nb = nbformat.read(path, as_version=4)
+        # What nbformat.read raises on, without its schema check (which only logs: nbgrader
+        # reads the notebook again and checks it then).
+        with open(path, encoding="utf-8") as fh:
+            nb = nbformat.convert(reader.reads(fh.read()), 4)
     except RecursionError:
         return "it is not a Jupyter notebook (nested too deep to read)"
     except Exception as exc:  # nbformat raises many kinds for a broken file
